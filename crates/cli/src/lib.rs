@@ -1,0 +1,1 @@
+//! veriff-mock command line.

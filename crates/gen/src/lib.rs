@@ -1,0 +1,1 @@
+//! Seeded realistic Veriff webhook payloads.
