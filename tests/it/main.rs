@@ -1,1 +1,14 @@
-//! Integration tests.
+//! Integration tests: one binary, one module per area. Each drives the `veriff-mock` command line
+//! in-process through `veriff_mock::main_with`, as a user would run it.
+
+/// Running the command line in-process and reading what it printed.
+mod support;
+
+/// `sign` and `verify`: Veriff's published vectors, exit codes, hints.
+mod sign_verify;
+
+/// A receiver written independently of our crates (plain hyper + hmac), to check what we send.
+mod independent;
+
+/// `generate`: every kind and status, determinism, overrides, output formats, bad input.
+mod generate;

@@ -1,1 +1,116 @@
-//! veriff-mock command line.
+//! The `veriff-mock` command line: generate, sign and verify Veriff webhook payloads.
+//!
+//! `main.rs` only parses and calls [`run`], so integration tests drive every command in-process:
+//!
+//! ```
+//! let (mut out, mut err) = (Vec::new(), Vec::new());
+//! let mut io = veriff_mock::Io { out: &mut out, err: &mut err };
+//! let code = veriff_mock::main_with(["veriff-mock", "sign", "../../fixtures/veriff-docs/signature-vector-3.body"], &mut io);
+//! assert_eq!(code, 0);
+//! assert_eq!(out, b"895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950dd\n");
+//! ```
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod cmd;
+mod error;
+mod input;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+pub use error::{Failure, exit_code_of, report_error};
+
+/// The shared secret used when none is given: the one Veriff's docs use for their published test
+/// vectors. It is public, so it is only fit for local development.
+pub const DEFAULT_SECRET: &str = "abcdef12-abcd-abcd-abcd-abcdef012345";
+/// The API key sent in `X-AUTH-CLIENT` when none is given.
+pub const DEFAULT_API_KEY: &str = "00000000-0000-4000-8000-000000000000";
+
+/// Generate, sign and fire realistic Veriff webhooks at your own server.
+#[derive(Debug, Parser)]
+#[command(name = "veriff-mock", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print realistic, consistent Veriff webhook payloads (NDJSON on stdout by default).
+    Generate(cmd::generate::GenerateArgs),
+    /// Print the X-HMAC-SIGNATURE of a body: lower-case hex HMAC-SHA256 of its exact bytes.
+    Sign(cmd::sign::SignArgs),
+    /// Check a signature against a body. Exit 0 valid, 1 invalid (reason on stderr).
+    Verify(cmd::sign::VerifyArgs),
+}
+
+/// Where a command writes: data to `out`, diagnostics to `err`. Tests pass buffers.
+#[allow(missing_debug_implementations)]
+pub struct Io<'a> {
+    /// Data (payloads, signatures, events).
+    pub out: &'a mut dyn Write,
+    /// Diagnostics.
+    pub err: &'a mut dyn Write,
+}
+
+/// Parses `args` (including the program name), runs the command and returns the exit code:
+/// 0 success, 1 a failed check or delivery, 2 usage or configuration error. Every error is
+/// reported as one line on `io.err`.
+pub fn main_with<I, T>(args: I, io: &mut Io<'_>) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return report_clap_error(&e, io),
+    };
+    match run(cli, io) {
+        Ok(code) => code,
+        Err(error) => {
+            report_error(&error, io.err);
+            exit_code_of(&error)
+        }
+    }
+}
+
+fn report_clap_error(e: &clap::Error, io: &mut Io<'_>) -> u8 {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = write!(io.out, "{}", e.render());
+        return 0;
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = write!(io.err, "{}", e.render());
+        return 2;
+    }
+    // One line: clap's first line, plus its tip when it has one.
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ");
+    let tip = lines.find_map(|l| l.strip_prefix("tip: "));
+    let _ = match tip {
+        Some(tip) => writeln!(io.err, "veriff-mock: {first}; {tip}; see --help"),
+        None => writeln!(io.err, "veriff-mock: {first}; see --help"),
+    };
+    2
+}
+
+/// Runs a parsed command line and returns its exit code.
+///
+/// # Errors
+/// Any failure; [`exit_code_of`] says which exit code it maps to.
+pub fn run(cli: Cli, io: &mut Io<'_>) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Generate(args) => cmd::generate::run(&args, io),
+        Command::Sign(args) => cmd::sign::run_sign(&args, io),
+        Command::Verify(args) => cmd::sign::run_verify(&args, io),
+    }
+}

@@ -1,1 +1,358 @@
-//! Seeded realistic Veriff webhook payloads.
+//! Seeded, realistic Veriff webhook payloads of every kind and status.
+//!
+//! A [`Generator`] turns `(seed, index)` into one payload: the same seed, kind, status, anchor and
+//! index give byte-identical output on any machine (ChaCha8 seeded through SplitMix64; no OS
+//! randomness, no clock). Every kind generated for the same `(seed, index)` describes the same
+//! verification session (same session id, attempt id, person and timeline), so an event, a
+//! decision and a watchlist result of one index belong together.
+//!
+//! The content is internally consistent: the person's name, nationality, document country,
+//! document number format, national id number (with real check digits where the country has
+//! one), place of issue and address agree; dates of birth make an adult; the document is valid on
+//! the decision day unless the reason is 207 (document expired); codes, reasons and nulls follow
+//! the status. [`invariants::check`] checks all of it on any parsed payload.
+//!
+//! ```
+//! use veriff_mock_contract::{Kind, Webhook};
+//! use veriff_mock_gen::{Generator, SetOverride, invariants};
+//!
+//! let generator = Generator::from_seed(42).kind(Kind::Decision).status("declined")?;
+//! let payload = generator.payload(0);
+//! assert_eq!(payload.body, generator.payload(0).body); // reproducible
+//!
+//! let webhook = Webhook::parse(&payload.body)?;
+//! assert_eq!(webhook.status().as_deref(), Some("declined"));
+//! invariants::check(&webhook).map_err(|problems| problems.join("; "))?;
+//!
+//! // Overrides are applied before serialization; a status override keeps the payload consistent.
+//! let expired = generator.overrides(vec![SetOverride::parse("verification.status=expired")?])?;
+//! let webhook = Webhook::parse(&expired.payload(0).body)?;
+//! let value = webhook.to_value();
+//! assert_eq!(value["verification"]["code"], 9104);
+//! assert!(value["verification"]["person"].is_null());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Choices where Veriff's docs are silent are listed on [`Generator`] and in the kind builders'
+//! docs: see the README of this crate's report, and [`invariants`] for the rules.
+
+mod build;
+mod countries;
+mod ids;
+pub mod invariants;
+mod overrides;
+mod rng;
+mod session;
+mod time;
+
+use bytes::Bytes;
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::Value;
+use veriff_mock_contract::{Kind, UnknownValue, Webhook};
+
+pub use build::snake_case;
+pub use countries::covered_countries;
+pub use overrides::{SetOverride, status_path};
+
+/// Why a generator could not be configured or a payload built.
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    /// The status is not one of the kind's [`Kind::statuses`].
+    #[error(transparent)]
+    UnknownStatus(#[from] UnknownValue),
+    /// A `PATH=VALUE` override that does not parse.
+    #[error("invalid override {input:?}: {reason}")]
+    BadOverride {
+        /// What was given.
+        input: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An override whose path cannot be set in the payload.
+    #[error("cannot set {path}: {reason}")]
+    OverridePath {
+        /// The override's path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// Serializing the payload failed (an override put something JSON cannot hold).
+    #[error("cannot serialize the payload: {0}")]
+    Serialize(#[source] serde_json::Error),
+}
+
+/// The default anchor: 2026-01-01T00:00:00Z.
+pub const DEFAULT_ANCHOR_MS: i64 = 1_767_225_600_000;
+/// Anchors are clamped to this range (1900-01-01 … 9000-01-01) so every date stays four digits.
+const ANCHOR_RANGE_MS: (i64, i64) = (-2_208_988_800_000, 221_845_392_000_000);
+
+/// A generated payload: the exact bytes to sign and send, and what they are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Payload {
+    /// The kind.
+    pub kind: Kind,
+    /// The status (see [`Kind::statuses`]); after an override that set an unknown status, that
+    /// value.
+    pub status: String,
+    /// The generator's seed.
+    pub seed: u64,
+    /// The index within the seed.
+    pub index: u64,
+    /// The session id in the payload.
+    pub session_id: String,
+    /// The attempt id in the payload.
+    pub attempt_id: String,
+    /// `vendorData`, when not null.
+    pub vendor_data: Option<String>,
+    /// When Veriff would send it (the `time` field, for kinds that have one).
+    pub sent_at: DateTime<Utc>,
+    /// Compact JSON, serialized once: exactly the bytes that get signed and sent.
+    pub body: Bytes,
+}
+
+/// Generates payloads of one kind and status from a seed.
+///
+/// - `from_seed(seed)` starts with [`Kind::Decision`], its first status (`approved`), the anchor
+///   2026-01-01T00:00:00Z and no overrides.
+/// - [`Generator::kind`] resets the status to the new kind's first; call [`Generator::status`]
+///   after it. `status` is the validation point: an unknown status is an error, never a panic.
+/// - Session `index` is created at `anchor + (index mod 10^8) * 3 s` plus up to 3 s of jitter; its
+///   events, decision (minutes later), and other kinds follow on that session's timeline.
+///   `expired`/`abandoned` decisions are sent 7 days after creation, `resubmission_requested` 5
+///   minutes after the decision (the SDK hold).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generator {
+    seed: u64,
+    kind: Kind,
+    status: &'static str,
+    anchor_ms: i64,
+    overrides: Vec<SetOverride>,
+}
+
+impl Generator {
+    /// A generator of approved decisions anchored at 2026-01-01T00:00:00Z.
+    #[must_use]
+    pub fn from_seed(seed: u64) -> Self {
+        Generator {
+            seed,
+            kind: Kind::Decision,
+            status: Kind::Decision.statuses()[0],
+            anchor_ms: DEFAULT_ANCHOR_MS,
+            overrides: Vec::new(),
+        }
+    }
+
+    /// Generate this kind; the status becomes the kind's first (default) status.
+    #[must_use]
+    pub fn kind(mut self, kind: Kind) -> Self {
+        self.kind = kind;
+        self.status = kind.statuses().first().copied().unwrap_or("");
+        self
+    }
+
+    /// Generate this status (one of [`Kind::statuses`] of the current kind).
+    ///
+    /// # Errors
+    /// [`GenError::UnknownStatus`] listing the statuses the kind has.
+    pub fn status(mut self, status: &str) -> Result<Self, GenError> {
+        self.kind.check_status(status)?;
+        self.status = self.kind.statuses().iter().copied().find(|s| *s == status).unwrap_or(self.status);
+        Ok(self)
+    }
+
+    /// The base time of the timeline (default 2026-01-01T00:00:00Z), clamped to 1900…9000.
+    #[must_use]
+    pub fn anchor(mut self, anchor: DateTime<Utc>) -> Self {
+        self.anchor_ms = anchor.timestamp_millis().clamp(ANCHOR_RANGE_MS.0, ANCHOR_RANGE_MS.1);
+        self
+    }
+
+    /// Overrides applied (in order) to every payload before it is serialized. An override of the
+    /// kind's status path ([`status_path`]) with a known status makes the generator build that
+    /// status instead, so `code`, reasons and nulls follow; an unknown status value is set as is.
+    ///
+    /// # Errors
+    /// The first override that cannot be applied to the payload of index 0 (checked up front so
+    /// mistakes show at once; see [`Generator::try_payload`] for other indices).
+    pub fn overrides(mut self, overrides: Vec<SetOverride>) -> Result<Self, GenError> {
+        self.overrides = overrides;
+        self.try_payload(0)?;
+        Ok(self)
+    }
+
+    /// The seed.
+    #[must_use]
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The kind generated.
+    #[must_use]
+    pub fn get_kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The status generated (before overrides).
+    #[must_use]
+    pub fn get_status(&self) -> &'static str {
+        self.status
+    }
+
+    /// The anchor.
+    #[must_use]
+    pub fn get_anchor(&self) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(self.anchor_ms).single().unwrap_or_default()
+    }
+
+    fn effective_status(&self) -> &'static str {
+        self.overrides.iter().rev().find_map(|o| o.status_for(self.kind)).unwrap_or(self.status)
+    }
+
+    /// The typed payload of `index`. Status overrides are honoured; other overrides are not
+    /// (they apply to the JSON, see [`Generator::payload`]).
+    #[must_use]
+    pub fn webhook(&self, index: u64) -> Webhook {
+        build::build(self.kind, self.effective_status(), self.seed, index, self.anchor_ms).webhook
+    }
+
+    /// The payload of `index`, overrides applied. An override that cannot be applied to this
+    /// particular payload (an array index past the end of a shorter array) is skipped; use
+    /// [`Generator::try_payload`] to get that as an error.
+    #[must_use]
+    pub fn payload(&self, index: u64) -> Payload {
+        self.make_payload(index, false).unwrap_or_else(|_| {
+            // Only reachable with overrides; retry skipping the ones that fail.
+            self.make_payload(index, true).unwrap_or_else(|_| self.plain_payload(index))
+        })
+    }
+
+    /// The payload of `index`, overrides applied.
+    ///
+    /// # Errors
+    /// The first override that cannot be applied.
+    pub fn try_payload(&self, index: u64) -> Result<Payload, GenError> {
+        self.make_payload(index, false)
+    }
+
+    /// Fast path: serializes the body of `index` into `buf` (cleared first), reusing its
+    /// allocation. The bytes are those of [`Generator::payload`]`(index).body`.
+    ///
+    /// # Errors
+    /// As [`Generator::try_payload`].
+    pub fn write_body(&self, index: u64, buf: &mut Vec<u8>) -> Result<(), GenError> {
+        buf.clear();
+        let built = build::build(self.kind, self.effective_status(), self.seed, index, self.anchor_ms);
+        if self.has_json_overrides() {
+            let value = self.overridden_value(&built.webhook, false)?;
+            serde_json::to_writer(&mut *buf, &value).map_err(GenError::Serialize)
+        } else {
+            serialize_into(&built.webhook, buf)
+        }
+    }
+
+    fn has_json_overrides(&self) -> bool {
+        self.overrides.iter().any(|o| o.status_for(self.kind).is_none())
+    }
+
+    fn overridden_value(&self, webhook: &Webhook, skip_failing: bool) -> Result<Value, GenError> {
+        let mut value = webhook.to_value();
+        for o in self.overrides.iter().filter(|o| o.status_for(self.kind).is_none()) {
+            match o.apply(&mut value) {
+                Ok(()) => {}
+                Err(_) if skip_failing => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(value)
+    }
+
+    fn plain_payload(&self, index: u64) -> Payload {
+        let built = build::build(self.kind, self.effective_status(), self.seed, index, self.anchor_ms);
+        let mut body = Vec::with_capacity(2048);
+        // The typed payloads serialize infallibly (string keys only).
+        let _ = serialize_into(&built.webhook, &mut body);
+        self.finish(index, &built.webhook, built.sent_ms, body)
+    }
+
+    fn make_payload(&self, index: u64, skip_failing: bool) -> Result<Payload, GenError> {
+        let built = build::build(self.kind, self.effective_status(), self.seed, index, self.anchor_ms);
+        if !self.has_json_overrides() {
+            let mut body = Vec::with_capacity(2048);
+            serialize_into(&built.webhook, &mut body)?;
+            return Ok(self.finish(index, &built.webhook, built.sent_ms, body));
+        }
+        let value = self.overridden_value(&built.webhook, skip_failing)?;
+        let body = serde_json::to_vec(&value).map_err(GenError::Serialize)?;
+        // Describe what was actually produced, when it still parses as this kind.
+        let described = Webhook::from_value(value).ok().filter(|w| w.kind() == Some(self.kind));
+        Ok(self.finish(index, described.as_ref().unwrap_or(&built.webhook), built.sent_ms, body))
+    }
+
+    fn finish(&self, index: u64, webhook: &Webhook, sent_ms: i64, body: Vec<u8>) -> Payload {
+        Payload {
+            kind: self.kind,
+            status: webhook.status().unwrap_or_else(|| self.effective_status().to_owned()),
+            seed: self.seed,
+            index,
+            session_id: webhook.session_id().unwrap_or_default().to_owned(),
+            attempt_id: webhook.attempt_id().unwrap_or_default().to_owned(),
+            vendor_data: webhook.vendor_data().map(str::to_owned),
+            sent_at: Utc.timestamp_millis_opt(sent_ms).single().unwrap_or_default(),
+            body: Bytes::from(body),
+        }
+    }
+}
+
+/// Serializes a typed payload compactly into `buf` (appending), in field order: the
+/// serialize-only step of [`Generator::write_body`].
+///
+/// # Errors
+/// [`GenError::Serialize`] if serde_json fails (it does not for payloads this crate builds).
+pub fn serialize_into(webhook: &Webhook, buf: &mut Vec<u8>) -> Result<(), GenError> {
+    let w = &mut *buf;
+    match webhook {
+        Webhook::Decision(p) => serde_json::to_writer(w, p),
+        Webhook::Event(p) => serde_json::to_writer(w, p),
+        Webhook::UserStatus(p) => serde_json::to_writer(w, p),
+        Webhook::Watchlist(p) => serde_json::to_writer(w, p),
+        Webhook::FullAuto(p) => serde_json::to_writer(w, p),
+        Webhook::Ine(p) => serde_json::to_writer(w, p),
+        Webhook::Curp(p) => serde_json::to_writer(w, p),
+        Webhook::IneCurp(p) => serde_json::to_writer(w, p),
+        Webhook::Unknown(u) => serde_json::to_writer(w, &u.body),
+    }
+    .map_err(GenError::Serialize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_resets_status_and_status_is_validated() {
+        let g = Generator::from_seed(1).kind(Kind::Watchlist);
+        assert_eq!(g.get_status(), "no_match");
+        let err = g.clone().status("approved").unwrap_err().to_string();
+        assert!(err.contains("no_match, possible_match"), "{err}");
+        assert_eq!(g.status("possible_match").unwrap().get_status(), "possible_match");
+    }
+
+    #[test]
+    fn write_body_matches_payload() {
+        let mut buf = Vec::new();
+        for kind in Kind::ALL {
+            let g = Generator::from_seed(5).kind(kind);
+            g.write_body(3, &mut buf).unwrap();
+            assert_eq!(buf, g.payload(3).body.to_vec(), "{kind}");
+        }
+    }
+
+    #[test]
+    fn anchor_is_clamped() {
+        let far = Utc.timestamp_millis_opt(ANCHOR_RANGE_MS.1 * 2).single().unwrap();
+        let g = Generator::from_seed(1).anchor(far);
+        assert!(g.get_anchor().timestamp_millis() <= ANCHOR_RANGE_MS.1);
+        let p = g.payload(u64::MAX);
+        assert!(Webhook::parse(&p.body).is_ok());
+    }
+}

@@ -1,0 +1,36 @@
+//! Reading inputs: files or stdin, secrets.
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::Context;
+use veriff_mock_contract::SharedSecret;
+
+/// Reads a whole file, or stdin for `-` or no path, as exact bytes.
+pub fn read_body(path: Option<&Path>) -> anyhow::Result<Vec<u8>> {
+    match path {
+        None => read_stdin(),
+        Some(p) if p == Path::new("-") => read_stdin(),
+        Some(p) => {
+            std::fs::read(p).with_context(|| format!("cannot read {}: check the path", p.display()))
+        }
+    }
+}
+
+fn read_stdin() -> anyhow::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut body)
+        .context("cannot read the body from stdin")?;
+    Ok(body)
+}
+
+/// The shared secret from a flag or `VERIFF_SHARED_SECRET` (clap fills both into `given`), else
+/// `default` when the command has one.
+pub fn secret(given: Option<&str>, default: Option<&str>) -> anyhow::Result<SharedSecret> {
+    match given.or(default) {
+        Some(key) => Ok(SharedSecret::new(key)?),
+        None => anyhow::bail!("no shared secret key: pass --secret or set VERIFF_SHARED_SECRET"),
+    }
+}

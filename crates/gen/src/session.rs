@@ -1,0 +1,325 @@
+//! One verification session: ids, timeline and the person behind it, all drawn from
+//! `(seed, index)` alone, so every kind generated for the same index describes the same session.
+
+use crate::countries::{COUNTRIES, City, Country, DocSpec, NationalId, StreetStyle, by_code};
+use crate::ids;
+use crate::rng::Rand;
+use crate::time::{DAY_MS, Date, MIN_MS};
+
+/// Stream tag of the session draws.
+pub(crate) const STREAM_SESSION: u64 = 0x5E55_1011;
+
+/// Milliseconds between the creation times of consecutive session indices (plus jitter below it).
+pub(crate) const SESSION_SPACING_MS: i64 = 3_000;
+/// Indices wrap after this many sessions, so any `u64` index gives a time in range.
+pub(crate) const INDEX_WRAP: u64 = 100_000_000;
+
+/// A document as printed.
+#[derive(Debug, Clone)]
+pub(crate) struct Doc {
+    pub(crate) spec: &'static DocSpec,
+    pub(crate) number: String,
+    pub(crate) valid_from: Date,
+    pub(crate) valid_until: Date,
+    pub(crate) first_issue: Option<Date>,
+    pub(crate) issue_number: Option<String>,
+    /// Driving-licence categories with the date each was first granted.
+    pub(crate) categories: Vec<(&'static str, Date)>,
+}
+
+/// The person behind a session.
+#[derive(Debug, Clone)]
+pub(crate) struct Identity {
+    pub(crate) country: &'static Country,
+    pub(crate) male: bool,
+    pub(crate) first: &'static str,
+    pub(crate) surname1: &'static str,
+    pub(crate) surname2: Option<&'static str>,
+    pub(crate) dob: Date,
+    pub(crate) id_number: Option<String>,
+    pub(crate) birth_city: &'static City,
+    pub(crate) city: &'static City,
+    pub(crate) street: &'static str,
+    pub(crate) house: u32,
+    pub(crate) unit: Option<String>,
+    pub(crate) postcode: String,
+    pub(crate) doc: Doc,
+}
+
+impl Identity {
+    /// `Surname1 Surname2` or `Surname`.
+    pub(crate) fn last(&self) -> String {
+        match self.surname2 {
+            Some(s2) => format!("{} {s2}", self.surname1),
+            None => self.surname1.to_owned(),
+        }
+    }
+
+    /// `First Last`, as typed by a person.
+    pub(crate) fn full_name(&self) -> String {
+        format!("{} {}", self.first, self.last())
+    }
+
+    /// `M` or `F`.
+    pub(crate) fn gender(&self) -> &'static str {
+        if self.male { "M" } else { "F" }
+    }
+
+    /// The street line: `Mannerheimintie 12`, `Calle Mayor, 12`, `12 High Street`.
+    pub(crate) fn street_line(&self) -> String {
+        match self.country.style {
+            StreetStyle::NameNumber => format!("{} {}", self.street, self.house),
+            StreetStyle::NameCommaNumber => format!("{}, {}", self.street, self.house),
+            StreetStyle::NumberName => format!("{} {}", self.house, self.street),
+        }
+    }
+
+    /// The whole address on one line, as the country writes it.
+    pub(crate) fn full_address(&self) -> String {
+        let mut line = self.street_line();
+        if let Some(unit) = &self.unit {
+            line.push_str(", ");
+            line.push_str(unit);
+        }
+        let c = self.country;
+        match c.code {
+            "GB" => format!("{line}, {} {}, {}", self.city.name, self.postcode, c.name),
+            "US" => format!(
+                "{line}, {}, {} {}, {}",
+                self.city.name,
+                self.city.state.unwrap_or_default(),
+                self.postcode,
+                c.name
+            ),
+            _ => format!("{line}, {} {}, {}", self.postcode, self.city.name, c.name),
+        }
+    }
+
+    /// Whole years of age on `day`.
+    pub(crate) fn age_on(&self, day: Date) -> i32 {
+        self.dob.years_until(day)
+    }
+
+    /// The earliest issue date the document can have.
+    pub(crate) fn min_issue(&self) -> Date {
+        if self.doc.spec.kind == "DRIVERS_LICENSE" { self.dob.add_years(18) } else { self.dob.add_years(1) }
+    }
+
+    /// Makes the document expired on `day` (reason 207), keeping it issued after birth.
+    pub(crate) fn expire_document(&mut self, day: Date, rng: &mut Rand) {
+        let min_from = self.min_issue().days();
+        let room = day.days() - min_from - 2;
+        let k = rng.range(1, room.clamp(1, 900));
+        let until = Date::from_days(day.days() - k);
+        let from = (until.add_years(-self.doc.spec.years).days() + 1).max(min_from);
+        self.doc.valid_until = until;
+        self.doc.valid_from = Date::from_days(from.min(until.days() - 1));
+        self.fix_licence_dates();
+    }
+
+    fn fix_licence_dates(&mut self) {
+        if let Some(first) = self.doc.first_issue
+            && first > self.doc.valid_from
+        {
+            self.doc.first_issue = Some(self.doc.valid_from);
+        }
+        let from = self.doc.valid_from;
+        for (_, since) in &mut self.doc.categories {
+            if *since > from {
+                *since = from;
+            }
+        }
+    }
+}
+
+/// A session's ids, timeline (Unix milliseconds) and person.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub(crate) session_id: String,
+    pub(crate) attempt_id: String,
+    pub(crate) vendor_data: Option<String>,
+    pub(crate) end_user_id: Option<String>,
+    pub(crate) ip: String,
+    /// Session created.
+    pub(crate) created_ms: i64,
+    /// End-user started the flow (event 7001).
+    pub(crate) started_ms: i64,
+    /// End-user submitted (event 7002; the decision's `acceptanceTime`).
+    pub(crate) submitted_ms: i64,
+    /// Decision made (`decisionTime`).
+    pub(crate) decided_ms: i64,
+    pub(crate) person: Identity,
+}
+
+fn vendor_data(rng: &mut Rand) -> Option<String> {
+    const B36: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    match rng.weighted(&[35, 25, 15, 10, 15]) {
+        0 => Some(format!("{:08}", rng.range(10_000_000, 99_999_999))),
+        1 => {
+            let mut s = String::from("usr_");
+            for _ in 0..10 {
+                s.push(char::from(*rng.pick(B36)));
+            }
+            Some(s)
+        }
+        2 => Some(rng.uuid()),
+        3 => Some(format!("customer-{}", rng.range(10_000, 99_999))),
+        _ => None,
+    }
+}
+
+impl Session {
+    /// Draws the session of `(seed, index)`; `country` pins the person's country (Mexican registry
+    /// kinds use `MX`).
+    pub(crate) fn draw(seed: u64, index: u64, anchor_ms: i64, country: Option<&str>) -> Session {
+        let mut rng = Rand::new(seed, STREAM_SESSION, index);
+        let session_id = rng.uuid();
+        let attempt_id = rng.uuid();
+        let vendor_data = vendor_data(&mut rng);
+        let end_user_id = rng.pct(60).then(|| rng.uuid());
+        let weights: Vec<u32> = COUNTRIES.iter().map(|c| c.weight).collect();
+        let drawn = &COUNTRIES[rng.weighted(&weights)];
+        let country = country.and_then(by_code).unwrap_or(drawn);
+        let ip = format!(
+            "{}.{}.{}.{}",
+            rng.pick(country.ip_octets),
+            rng.range(0, 255),
+            rng.range(0, 255),
+            rng.range(1, 254)
+        );
+        let slot = (index % INDEX_WRAP) as i64;
+        let created_ms = anchor_ms + slot * SESSION_SPACING_MS + rng.range(0, SESSION_SPACING_MS - 1);
+        let started_ms = created_ms + rng.range(20_000, 10 * MIN_MS);
+        let submitted_ms = started_ms + rng.range(MIN_MS, 12 * MIN_MS) + rng.range(0, 999);
+        let decided_ms = submitted_ms + rng.range(5_000, 6 * MIN_MS) + rng.range(0, 999);
+        let decision_day = Date::from_days(decided_ms.div_euclid(DAY_MS));
+        let person = draw_person(&mut rng, country, decision_day);
+        Session {
+            session_id,
+            attempt_id,
+            vendor_data,
+            end_user_id,
+            ip,
+            created_ms,
+            started_ms,
+            submitted_ms,
+            decided_ms,
+            person,
+        }
+    }
+
+    /// The decision day (UTC).
+    pub(crate) fn decision_day(&self) -> Date {
+        Date::from_days(self.decided_ms.div_euclid(DAY_MS))
+    }
+}
+
+fn draw_person(rng: &mut Rand, country: &'static Country, today: Date) -> Identity {
+    let male = rng.pct(50);
+    let first = *rng.pick(if male { country.male } else { country.female });
+    let surname1 = *rng.pick(country.last);
+    let surname2 = country.two_surnames.then(|| *rng.pick(country.last));
+    // Adult: between 18 years (plus margin) and 80 years (minus margin) old on the decision day.
+    let min_days = today.days() - today.add_years(-18).days() + 2;
+    let max_days = today.days() - today.add_years(-80).days() - 2;
+    let dob = Date::from_days(today.days() - rng.range(min_days, max_days));
+    let birth_city = rng.pick(country.cities);
+    let city = if rng.pct(40) { birth_city } else { rng.pick(country.cities) };
+    let street = *rng.pick(country.streets);
+    let house = if country.code == "US" { rng.range(100, 9_999) } else { rng.range(1, 150) } as u32;
+    let unit = rng.pct(30).then(|| match country.code {
+        "US" => format!("Apt {}", rng.range(1, 40)),
+        "GB" => format!("Flat {}", rng.range(1, 20)),
+        "FI" => format!("{} {}", rng.pick(&["A", "B", "C"]), rng.range(1, 60)),
+        "BR" => format!("Apto {}", rng.range(11, 1_204)),
+        "ES" | "MX" => format!("{}º {}", rng.range(1, 9), rng.pick(&["A", "B", "C", "D"])),
+        _ => format!("{}", rng.range(1, 40)),
+    });
+    let postcode = rng.pattern(city.postcode);
+    let id_number = match country.national_id {
+        NationalId::None => None,
+        NationalId::Hetu => ids::hetu(dob, male, rng),
+        NationalId::Isikukood => ids::isikukood(dob, male, rng),
+        NationalId::Dni => Some(ids::dni(rng)),
+        NationalId::Curp => Some(ids::curp(first, surname1, surname2, dob, male, birth_city.curp_state, rng)),
+        NationalId::Cpf => Some(ids::cpf(rng)),
+    };
+    let weights: Vec<u32> = country.docs.iter().map(|d| d.weight).collect();
+    let spec = &country.docs[rng.weighted(&weights)];
+    let number = match (spec.pattern, country.code) {
+        (Some(p), _) => rng.pattern(p),
+        (None, "GB") => ids::gb_licence(surname1, first, dob, male, rng),
+        (None, _) => id_number.clone().unwrap_or_else(|| ids::dni(rng)),
+    };
+    let mut identity = Identity {
+        country,
+        male,
+        first,
+        surname1,
+        surname2,
+        dob,
+        id_number,
+        birth_city,
+        city,
+        street,
+        house,
+        unit,
+        postcode,
+        doc: Doc {
+            spec,
+            number,
+            valid_from: today,
+            valid_until: today,
+            first_issue: None,
+            issue_number: None,
+            categories: Vec::new(),
+        },
+    };
+    // Valid on the decision day: issued between 20 days and (validity - 20 days) ago, never before
+    // the holder could have it.
+    let validity_days = i64::from(spec.years) * 365;
+    let min_from = identity.min_issue().days();
+    let from = (today.days() - rng.range(20, validity_days - 20)).max(min_from);
+    identity.doc.valid_from = Date::from_days(from);
+    identity.doc.valid_until = Date::from_days(identity.doc.valid_from.add_years(spec.years).days() - 1);
+    if spec.kind == "DRIVERS_LICENSE" {
+        let first_issue = Date::from_days(min_from + rng.range(0, from - min_from));
+        identity.doc.first_issue = Some(first_issue);
+        if country.code == "GB" {
+            identity.doc.issue_number = Some(format!("{:02}", rng.range(1, 12)));
+        }
+        let mut cats = vec![("B", first_issue)];
+        for (cat, pct) in [("A", 25), ("AM", 15), ("BE", 15), ("C", 8)] {
+            if rng.pct(pct) {
+                let since = Date::from_days(rng.range(first_issue.days(), from));
+                cats.push((cat, since));
+            }
+        }
+        identity.doc.categories = cats;
+    }
+    identity
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_are_adult_and_valid() {
+        for i in 0..300 {
+            let s = Session::draw(11, i, 1_767_225_600_000, None);
+            let p = &s.person;
+            let day = s.decision_day();
+            let age = p.age_on(day);
+            assert!((18..=80).contains(&age), "age {age}");
+            assert!(p.doc.valid_from <= day && day <= p.doc.valid_until, "{:?}", p.doc);
+            assert!(p.doc.valid_from > p.dob);
+            assert!(s.created_ms < s.started_ms && s.started_ms < s.submitted_ms && s.submitted_ms < s.decided_ms);
+            let mut q = p.clone();
+            q.expire_document(day, &mut Rand::new(1, 1, i));
+            assert!(q.doc.valid_until < day && q.doc.valid_from < q.doc.valid_until && q.doc.valid_from > q.dob);
+        }
+        let mx = Session::draw(11, 3, 0, Some("MX"));
+        assert_eq!(mx.person.country.code, "MX");
+    }
+}
