@@ -46,6 +46,8 @@ pub enum Command {
     Sign(cmd::sign::SignArgs),
     /// Check a signature against a body. Exit 0 valid, 1 invalid (reason on stderr).
     Verify(cmd::sign::VerifyArgs),
+    /// Run a receiver that verifies Veriff webhooks the right way, with scripted faults.
+    Receive(cmd::receive::ReceiveArgs),
 }
 
 /// Where a command writes: data to `out`, diagnostics to `err`. Tests pass buffers.
@@ -112,5 +114,30 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> anyhow::Result<u8> {
         Command::Generate(args) => cmd::generate::run(&args, io),
         Command::Sign(args) => cmd::sign::run_sign(&args, io),
         Command::Verify(args) => cmd::sign::run_verify(&args, io),
+        Command::Receive(args) => cmd::receive::run(&args, io),
     }
+}
+
+/// The async runtime for commands that do I/O.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

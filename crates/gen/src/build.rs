@@ -2,15 +2,15 @@
 
 use serde_json::{Map, Number, Value, json};
 use veriff_mock_contract::payload::{
-    AdditionalVerifiedData, Address, BiometricAuthentication, Curp, CurpData, CurpDetails, Decision,
-    DecisionVerification, Document, Event, ExtractedField, Extra, FullAuto, FullAutoData,
+    AdditionalVerifiedData, Address, BiometricAuthentication, Curp, CurpData, CurpDetails,
+    Decision, DecisionVerification, Document, Event, Extra, FullAuto, FullAutoData,
     FullAutoVerification, Hit, Ine, IneCurp, IneData, IneDetails, Insight, Listing, Listings,
     ParsedAddress, Person, RiskLabel, SearchTerm, TechnicalData, UserDefinedData, UserStatus,
     UserStatusData, UserStatusVerification, Watchlist,
 };
 use veriff_mock_contract::{
-    CheckType, DecisionStatus, EventAction, FullAutoDecision, Kind, MatchStatus, Nullable, Webhook,
-    event_type,
+    CheckType, DecisionStatus, EventAction, FullAutoDecision, Kind, MatchStatus, Nullable, Reason,
+    Webhook, event_type,
 };
 
 use crate::rng::Rand;
@@ -40,17 +40,36 @@ fn num(x: f64) -> Nullable<Number> {
 }
 
 fn status_index(kind: Kind, status: &str) -> u64 {
-    kind.statuses().iter().position(|s| *s == status).unwrap_or(0) as u64
+    kind.statuses()
+        .iter()
+        .position(|s| *s == status)
+        .unwrap_or(0) as u64
+}
+
+/// The session and detail stream of `(seed, index)` for `kind` and `status`.
+pub(crate) fn start(
+    kind: Kind,
+    status: &str,
+    seed: u64,
+    index: u64,
+    anchor_ms: i64,
+) -> (Session, Rand) {
+    let country = matches!(kind, Kind::Ine | Kind::Curp | Kind::IneCurp).then_some("MX");
+    let session = Session::draw(seed, index, anchor_ms, country);
+    let kind_tag = Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0) as u64;
+    let rng = Rand::new(
+        seed,
+        STREAM_DETAIL ^ (kind_tag << 8) ^ status_index(kind, status),
+        index,
+    );
+    (session, rng)
 }
 
 /// Builds the payload of `kind` with `status` for the session of `(seed, index)`.
 pub(crate) fn build(kind: Kind, status: &str, seed: u64, index: u64, anchor_ms: i64) -> Built {
-    let country = matches!(kind, Kind::Ine | Kind::Curp | Kind::IneCurp).then_some("MX");
-    let mut session = Session::draw(seed, index, anchor_ms, country);
-    let kind_tag = Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0) as u64;
-    let mut rng = Rand::new(seed, STREAM_DETAIL ^ (kind_tag << 8) ^ status_index(kind, status), index);
+    let (session, mut rng) = start(kind, status, seed, index, anchor_ms);
     match kind {
-        Kind::Decision => decision(&mut session, status, &mut rng),
+        Kind::Decision => decision(session, status, &mut rng),
         Kind::Event => event(&session, status, &mut rng),
         Kind::UserStatus => user_status(&session, &mut rng),
         Kind::Watchlist => watchlist(&session, status, &mut rng),
@@ -64,9 +83,18 @@ pub(crate) fn build(kind: Kind, status: &str, seed: u64, index: u64, anchor_ms: 
 // ------------------------------------------------------------------------------------ decision
 
 const RISK_LABELS: &[(&str, &str)] = &[
-    ("document_integration_level_crosslinked_with_fraud", "document"),
-    ("document_integration_level_crosslinked_with_multiple_declines", "document"),
-    ("person_appears_in_multiple_sessions_with_different_documents", "person"),
+    (
+        "document_integration_level_crosslinked_with_fraud",
+        "document",
+    ),
+    (
+        "document_integration_level_crosslinked_with_multiple_declines",
+        "document",
+    ),
+    (
+        "person_appears_in_multiple_sessions_with_different_documents",
+        "person",
+    ),
     ("device_used_in_multiple_sessions", "device"),
     ("device_emulator_detected", "device"),
     ("ip_address_is_from_high_risk_location", "network"),
@@ -77,7 +105,7 @@ const RISK_LABELS: &[(&str, &str)] = &[
 /// Decline reasons that always come with risk labels.
 const FRAUD_REASONS: &[u16] = &[105, 106, 108, 109, 110, 111, 112, 113, 124, 127];
 
-fn upper(s: &str) -> String {
+pub(crate) fn upper(s: &str) -> String {
     s.to_uppercase()
 }
 
@@ -86,7 +114,8 @@ fn person(p: &Identity) -> Person {
     let last = upper(&p.last());
     let full = format!("{first} {last}");
     let passport = p.doc.spec.kind == "PASSPORT";
-    let with_address = matches!(p.country.code, "DE" | "ES" | "IT" | "GB" | "US" | "MX") && !passport;
+    let with_address =
+        matches!(p.country.code, "DE" | "ES" | "IT" | "GB" | "US" | "MX") && !passport;
     let addresses = if with_address {
         vec![Address {
             full_address: s(p.full_address()),
@@ -115,7 +144,11 @@ fn person(p: &Identity) -> Person {
         id_number: opt(p.id_number.clone()),
         nationality: s(p.country.code),
         citizenship: Nullable::Null,
-        place_of_birth: if passport { s(upper(p.birth_city.name)) } else { Nullable::Null },
+        place_of_birth: if passport {
+            s(upper(p.birth_city.name))
+        } else {
+            Nullable::Null
+        },
         pep_sanction_match: Nullable::Null,
         addresses: Nullable::Present(addresses),
         ..Person::default()
@@ -141,7 +174,7 @@ fn document(p: &Identity) -> Document {
     }
 }
 
-fn additional(p: &Identity, age: i32, rng: &mut Rand) -> AdditionalVerifiedData {
+fn additional(p: &Identity, estimated: Option<(i64, f64)>) -> AdditionalVerifiedData {
     let mut avd = AdditionalVerifiedData::default();
     if !p.doc.categories.is_empty() {
         let mut cat = Extra::new();
@@ -156,15 +189,34 @@ fn additional(p: &Identity, age: i32, rng: &mut Rand) -> AdditionalVerifiedData 
         avd.drivers_license_category_from = Nullable::Present(from);
         avd.drivers_license_category_until = Nullable::Present(until);
     }
-    if rng.pct(55) {
-        let est = (i64::from(age) + rng.range(-4, 4)).max(14);
-        avd.estimated_age = Nullable::Present(Number::from(est));
-        avd.estimated_gender = if p.male { num(rng.milli(20, 380)) } else { num(rng.milli(620, 985)) };
+    if let Some((age, gender)) = estimated {
+        avd.estimated_age = Nullable::Present(Number::from(age));
+        avd.estimated_gender = num(gender);
     }
     avd
 }
 
-fn decision(session: &mut Session, status: &str, rng: &mut Rand) -> Built {
+/// Every draw of a decision, made once; both the typed builder and the fast JSON writer read it,
+/// so they produce the same payload.
+#[derive(Debug)]
+pub(crate) struct DecisionPlan {
+    pub(crate) session: Session,
+    pub(crate) st: DecisionStatus,
+    pub(crate) code: u16,
+    pub(crate) reason: Option<Reason>,
+    pub(crate) no_data: bool,
+    pub(crate) sent_ms: i64,
+    pub(crate) acceptance_ms: i64,
+    /// `(label, category, sessionIds)`.
+    pub(crate) risk_labels: Option<Vec<(&'static str, &'static str, Vec<String>)>>,
+    /// `matchedSessionId` of a biometric authentication.
+    pub(crate) biometric: Option<String>,
+    /// `(estimatedAge, estimatedGender)`.
+    pub(crate) estimated: Option<(i64, f64)>,
+    pub(crate) ip: Option<String>,
+}
+
+pub(crate) fn plan_decision(mut session: Session, status: &str, rng: &mut Rand) -> DecisionPlan {
     let st = DecisionStatus::from_wire(status);
     let code = st.code().unwrap_or(9001);
     let reason = (!st.reasons().is_empty()).then(|| *rng.pick(st.reasons()));
@@ -174,72 +226,159 @@ fn decision(session: &mut Session, status: &str, rng: &mut Rand) -> Built {
     }
     let no_data = st.has_no_data();
     let (sent_ms, acceptance_ms) = if no_data {
-        (session.created_ms + 7 * DAY_MS + rng.range(1_000, 30 * MIN_MS), session.created_ms)
+        (
+            session.created_ms + 7 * DAY_MS + rng.range(1_000, 30 * MIN_MS),
+            session.created_ms,
+        )
     } else if st == DecisionStatus::ResubmissionRequested {
-        (session.decided_ms + 5 * MIN_MS + rng.range(50, 1_500), session.submitted_ms)
+        (
+            session.decided_ms + 5 * MIN_MS + rng.range(50, 1_500),
+            session.submitted_ms,
+        )
     } else {
-        (session.decided_ms + rng.range(50, 1_500), session.submitted_ms)
+        (
+            session.decided_ms + rng.range(50, 1_500),
+            session.submitted_ms,
+        )
     };
-    let p = &session.person;
     let risk_labels = if no_data {
-        Nullable::Missing
+        None
     } else if reason.is_some_and(|r| FRAUD_REASONS.contains(&r.code)) || rng.pct(8) {
         let n = rng.range(1, 2);
-        let labels = (0..n)
-            .map(|_| {
-                let (label, category) = *rng.pick(RISK_LABELS);
-                let ids = (0..rng.range(1, 2)).map(|_| rng.uuid()).collect();
-                RiskLabel { label: label.to_owned(), category: category.to_owned(), session_ids: ids, extra: Extra::new() }
-            })
-            .collect();
-        Nullable::Present(labels)
+        Some(
+            (0..n)
+                .map(|_| {
+                    let (label, category) = *rng.pick(RISK_LABELS);
+                    let ids = (0..rng.range(1, 2)).map(|_| rng.uuid()).collect();
+                    (label, category, ids)
+                })
+                .collect(),
+        )
     } else {
-        Nullable::Missing
+        None
     };
-    let biometric = (st == DecisionStatus::Approved && rng.pct(5)).then(|| BiometricAuthentication {
-        matched_session_id: s(rng.uuid()),
+    let biometric = (st == DecisionStatus::Approved && rng.pct(5)).then(|| rng.uuid());
+    let estimated = if no_data || !rng.pct(55) {
+        None
+    } else {
+        let age = session.person.age_on(day);
+        let est = (i64::from(age) + rng.range(-4, 4)).max(14);
+        let gender = if session.person.male {
+            rng.milli(20, 380)
+        } else {
+            rng.milli(620, 985)
+        };
+        Some((est, gender))
+    };
+    let ip = (st != DecisionStatus::Expired).then(|| std::mem::take(&mut session.ip));
+    DecisionPlan {
+        session,
+        st,
+        code,
+        reason,
+        no_data,
+        sent_ms,
+        acceptance_ms,
+        risk_labels,
+        biometric,
+        estimated,
+        ip,
+    }
+}
+
+fn decision(session: Session, status: &str, rng: &mut Rand) -> Built {
+    let plan = plan_decision(session, status, rng);
+    let DecisionPlan {
+        session,
+        st,
+        code,
+        reason,
+        no_data,
+        sent_ms,
+        acceptance_ms,
+        risk_labels,
+        biometric,
+        estimated,
+        ip,
+    } = plan;
+    let p = &session.person;
+    let risk_labels = risk_labels.map_or(Nullable::Missing, |labels| {
+        Nullable::Present(
+            labels
+                .into_iter()
+                .map(|(label, category, ids)| RiskLabel {
+                    label: label.to_owned(),
+                    category: category.to_owned(),
+                    session_ids: ids,
+                    extra: Extra::new(),
+                })
+                .collect(),
+        )
+    });
+    let biometric = biometric.map(|id| BiometricAuthentication {
+        matched_session_id: s(id),
         matched_session_vendor_data: opt(session.vendor_data.clone()),
         extra: Extra::new(),
     });
-    let age = p.age_on(day);
     let verification = DecisionVerification {
         id: session.session_id.clone(),
         attempt_id: s(session.attempt_id.clone()),
         vendor_data: opt(session.vendor_data.clone()),
         end_user_id: opt(session.end_user_id.clone()),
-        status: st.clone(),
+        status: st,
         code,
         reason: opt(reason.map(|r| r.text.to_owned())),
         reason_code: reason.map(|r| r.code).into(),
-        decision_time: if no_data { Nullable::Null } else { s(iso_millis(session.decided_ms)) },
+        decision_time: if no_data {
+            Nullable::Null
+        } else {
+            s(iso_millis(session.decided_ms))
+        },
         acceptance_time: s(iso_millis(acceptance_ms)),
-        person: if no_data { Nullable::Null } else { Nullable::Present(person(p)) },
-        document: if no_data { Nullable::Null } else { Nullable::Present(document(p)) },
+        person: if no_data {
+            Nullable::Null
+        } else {
+            Nullable::Present(person(p))
+        },
+        document: if no_data {
+            Nullable::Null
+        } else {
+            Nullable::Present(document(p))
+        },
         additional_verified_data: Nullable::Present(if no_data {
             AdditionalVerifiedData::default()
         } else {
-            additional(p, age, rng)
+            additional(p, estimated)
         }),
         risk_labels,
         biometric_authentication: biometric.map_or(Nullable::Missing, Nullable::Present),
         comments: Nullable::Present(Vec::new()),
         extra: Extra::new(),
     };
-    let ip = if st == DecisionStatus::Expired { None } else { Some(session.ip.clone()) };
     let decision = Decision {
         status: "success".to_owned(),
         verification,
-        technical_data: Nullable::Present(TechnicalData { ip: opt(ip), extra: Extra::new() }),
+        technical_data: Nullable::Present(TechnicalData {
+            ip: opt(ip),
+            extra: Extra::new(),
+        }),
         extra: Extra::new(),
     };
-    Built { webhook: Webhook::Decision(Box::new(decision)), sent_ms }
+    Built {
+        webhook: Webhook::Decision(Box::new(decision)),
+        sent_ms,
+    }
 }
 
 // ------------------------------------------------------------------------------------ event
 
 fn event(session: &Session, status: &str, rng: &mut Rand) -> Built {
     let action = EventAction::from_wire(status);
-    let at = if action == EventAction::Submitted { session.submitted_ms } else { session.started_ms };
+    let at = if action == EventAction::Submitted {
+        session.submitted_ms
+    } else {
+        session.started_ms
+    };
     let e = Event {
         id: session.session_id.clone(),
         attempt_id: session.attempt_id.clone(),
@@ -250,7 +389,10 @@ fn event(session: &Session, status: &str, rng: &mut Rand) -> Built {
         end_user_id: opt(session.end_user_id.clone()),
         extra: Extra::new(),
     };
-    Built { webhook: Webhook::Event(Box::new(e)), sent_ms: at + rng.range(80, 900) }
+    Built {
+        webhook: Webhook::Event(Box::new(e)),
+        sent_ms: at + rng.range(80, 900),
+    }
 }
 
 // ------------------------------------------------------------------------------------ user status
@@ -311,7 +453,8 @@ fn user_status(session: &Session, rng: &mut Rand) -> Built {
         let r = *rng.pick(USER_REASONS);
         (r.to_owned(), s(snake_case(r)))
     };
-    let created_us = (session.decided_ms + rng.range(10 * MIN_MS, 3 * DAY_MS)) * 1000 + rng.range(0, 999);
+    let created_us =
+        (session.decided_ms + rng.range(10 * MIN_MS, 3 * DAY_MS)) * 1000 + rng.range(0, 999);
     let sent_ms = created_us.div_euclid(1000) + rng.range(200, 3_000);
     let u = UserStatus {
         data: UserStatusData {
@@ -337,29 +480,64 @@ fn user_status(session: &Session, rng: &mut Rand) -> Built {
         end_user_id: opt(session.end_user_id.clone()),
         extra: Extra::new(),
     };
-    Built { webhook: Webhook::UserStatus(Box::new(u)), sent_ms }
+    Built {
+        webhook: Webhook::UserStatus(Box::new(u)),
+        sent_ms,
+    }
 }
 
 // ------------------------------------------------------------------------------------ watchlist
 
 const SOURCES: &[(&str, &str, u8)] = &[
     // (name, url, listing: 0 sanctions, 1 pep, 2 adverse media, 3 warnings, 4 fitness & probity)
-    ("OFAC SDN List", "https://sanctionssearch.ofac.treas.gov/", 0),
-    ("EU Consolidated Financial Sanctions List", "https://data.europa.eu/data/datasets/consolidated-list-of-persons-groups-and-entities-subject-to-eu-financial-sanctions", 0),
-    ("UK HM Treasury Consolidated List", "https://www.gov.uk/government/publications/financial-sanctions-consolidated-list-of-targets", 0),
-    ("UN Security Council Consolidated List", "https://main.un.org/securitycouncil/en/content/un-sc-consolidated-list", 0),
+    (
+        "OFAC SDN List",
+        "https://sanctionssearch.ofac.treas.gov/",
+        0,
+    ),
+    (
+        "EU Consolidated Financial Sanctions List",
+        "https://data.europa.eu/data/datasets/consolidated-list-of-persons-groups-and-entities-subject-to-eu-financial-sanctions",
+        0,
+    ),
+    (
+        "UK HM Treasury Consolidated List",
+        "https://www.gov.uk/government/publications/financial-sanctions-consolidated-list-of-targets",
+        0,
+    ),
+    (
+        "UN Security Council Consolidated List",
+        "https://main.un.org/securitycouncil/en/content/un-sc-consolidated-list",
+        0,
+    ),
     ("Every Politician", "https://everypolitician.org/", 1),
-    ("European Parliament Members", "https://www.europarl.europa.eu/meps/en/full-list", 1),
-    ("Adverse media: financial crime", "https://www.reuters.com/", 2),
+    (
+        "European Parliament Members",
+        "https://www.europarl.europa.eu/meps/en/full-list",
+        1,
+    ),
+    (
+        "Adverse media: financial crime",
+        "https://www.reuters.com/",
+        2,
+    ),
     ("Adverse media: fraud", "https://www.bbc.com/news", 2),
-    ("Interpol Red Notices", "https://www.interpol.int/How-we-work/Notices/Red-Notices", 3),
-    ("FCA Prohibited Individuals", "https://register.fca.org.uk/", 4),
+    (
+        "Interpol Red Notices",
+        "https://www.interpol.int/How-we-work/Notices/Red-Notices",
+        3,
+    ),
+    (
+        "FCA Prohibited Individuals",
+        "https://register.fca.org.uk/",
+        4,
+    ),
 ];
 
 fn watchlist(session: &Session, status: &str, rng: &mut Rand) -> Built {
     let p = &session.person;
     let match_status = MatchStatus::from_wire(status);
-    let created_ms = session.decided_ms + rng.range(1_000, 40_000);
+    let created_ms = session.decided_ms + rng.range(2_000, 40_000);
     let sent_ms = created_ms + rng.range(100, 2_000);
     let name = p.full_name();
     let hits: Vec<Hit> = if match_status == MatchStatus::PossibleMatch {
@@ -374,7 +552,9 @@ fn watchlist(session: &Session, status: &str, rng: &mut Rand) -> Built {
                 let mut listings = Listings::default();
                 for _ in 0..rng.range(1, 2) {
                     let (source, url, which) = *rng.pick(SOURCES);
-                    let day = crate::time::Date::from_days(session.decided_ms / DAY_MS - rng.range(30, 3_650));
+                    let day = crate::time::Date::from_days(
+                        session.decided_ms / DAY_MS - rng.range(30, 3_650),
+                    );
                     let listing = Listing {
                         source_name: s(source),
                         source_url: s(url),
@@ -389,7 +569,11 @@ fn watchlist(session: &Session, status: &str, rng: &mut Rand) -> Built {
                         _ => listings.fitness_probity.push(listing),
                     }
                 }
-                let dob = if rng.pct(50) { p.dob.iso() } else { p.dob.y.to_string() };
+                let dob = if rng.pct(50) {
+                    p.dob.iso()
+                } else {
+                    p.dob.y.to_string()
+                };
                 let match_types = if exact {
                     vec!["name_exact".to_owned(), "year_of_birth".to_owned()]
                 } else {
@@ -401,7 +585,11 @@ fn watchlist(session: &Session, status: &str, rng: &mut Rand) -> Built {
                     date_of_birth: s(dob),
                     date_of_death: Nullable::Null,
                     match_types: Nullable::Present(match_types),
-                    aka: Nullable::Present(if rng.pct(30) { vec![p.last().to_uppercase()] } else { Vec::new() }),
+                    aka: Nullable::Present(if rng.pct(30) {
+                        vec![p.last().to_uppercase()]
+                    } else {
+                        Vec::new()
+                    }),
                     associates: Nullable::Present(Vec::new()),
                     listings_related_to_match: Nullable::Present(listings),
                     extra: Extra::new(),
@@ -411,7 +599,11 @@ fn watchlist(session: &Session, status: &str, rng: &mut Rand) -> Built {
     } else {
         Vec::new()
     };
-    let total = if hits.is_empty() { 0 } else { hits.len() as u32 + rng.range(0, 2) as u32 };
+    let total = if hits.is_empty() {
+        0
+    } else {
+        hits.len() as u32 + rng.range(0, 2) as u32
+    };
     let w = Watchlist {
         check_type: CheckType::InitialResult,
         attempt_id: session.attempt_id.clone(),
@@ -429,7 +621,10 @@ fn watchlist(session: &Session, status: &str, rng: &mut Rand) -> Built {
         hits: Nullable::Present(hits),
         extra: Extra::new(),
     };
-    Built { webhook: Webhook::Watchlist(Box::new(w)), sent_ms }
+    Built {
+        webhook: Webhook::Watchlist(Box::new(w)),
+        sent_ms,
+    }
 }
 
 // ------------------------------------------------------------------------------------ full auto
@@ -443,25 +638,45 @@ const INSIGHTS: &[(&str, &str)] = &[
     ("noFraudCrosslinks", "crosslinks"),
 ];
 
+/// One extracted field, `{confidenceCategory, value, sources}` (the layout of
+/// `payload::ExtractedField`, built as JSON directly since the contract keeps these fields as JSON).
 fn field(rng: &mut Rand, value: Value, sources: &[&str]) -> Value {
     let confidence = ["high", "high", "high", "medium", "low"];
-    let f = ExtractedField {
-        confidence_category: s(*rng.pick(&confidence)),
-        value,
-        sources: sources.iter().map(|x| (*x).to_owned()).collect(),
-        extra: Extra::new(),
-    };
-    serde_json::to_value(f).unwrap_or(Value::Null)
+    let mut m = Map::with_capacity(3);
+    m.insert(
+        "confidenceCategory".into(),
+        Value::String((*rng.pick(&confidence)).to_owned()),
+    );
+    m.insert("value".into(), value);
+    m.insert(
+        "sources".into(),
+        Value::Array(
+            sources
+                .iter()
+                .map(|x| Value::String((*x).to_owned()))
+                .collect(),
+        ),
+    );
+    Value::Object(m)
 }
 
 fn fullauto(session: &Session, status: &str, rng: &mut Rand) -> Built {
     let decision = FullAutoDecision::from_wire(status);
-    let no_data = matches!(decision, FullAutoDecision::Expired | FullAutoDecision::Abandoned);
+    let no_data = matches!(
+        decision,
+        FullAutoDecision::Expired | FullAutoDecision::Abandoned
+    );
     let p = &session.person;
     let (sent_ms, acceptance_ms) = if no_data {
-        (session.created_ms + 7 * DAY_MS + rng.range(1_000, 30 * MIN_MS), session.created_ms)
+        (
+            session.created_ms + 7 * DAY_MS + rng.range(1_000, 30 * MIN_MS),
+            session.created_ms,
+        )
     } else {
-        (session.decided_ms + rng.range(50, 1_500), session.submitted_ms)
+        (
+            session.decided_ms + rng.range(50, 1_500),
+            session.submitted_ms,
+        )
     };
     let score = match decision {
         FullAutoDecision::Approved => num(rng.milli(850, 999)),
@@ -469,23 +684,57 @@ fn fullauto(session: &Session, status: &str, rng: &mut Rand) -> Built {
         FullAutoDecision::ResubmissionRequested => num(rng.milli(300, 600)),
         _ => Nullable::Null,
     };
-    let mrz: &[&str] = if p.doc.spec.kind == "PASSPORT" { &["VIZ", "MRZ"] } else { &["VIZ"] };
+    let mrz: &[&str] = if p.doc.spec.kind == "PASSPORT" {
+        &["VIZ", "MRZ"]
+    } else {
+        &["VIZ"]
+    };
     let (person, document) = if no_data {
         (Nullable::Null, Nullable::Null)
     } else {
         let mut person = Map::new();
-        person.insert("firstName".into(), field(rng, Value::String(upper(p.first)), mrz));
-        person.insert("lastName".into(), field(rng, Value::String(upper(&p.last())), mrz));
-        person.insert("dateOfBirth".into(), field(rng, Value::String(p.dob.iso()), mrz));
-        person.insert("gender".into(), field(rng, Value::String(p.gender().into()), mrz));
-        let id = p.id_number.clone().map_or(Value::Null, |id| field(rng, Value::String(id), &["VIZ"]));
+        person.insert(
+            "firstName".into(),
+            field(rng, Value::String(upper(p.first)), mrz),
+        );
+        person.insert(
+            "lastName".into(),
+            field(rng, Value::String(upper(&p.last())), mrz),
+        );
+        person.insert(
+            "dateOfBirth".into(),
+            field(rng, Value::String(p.dob.iso()), mrz),
+        );
+        person.insert(
+            "gender".into(),
+            field(rng, Value::String(p.gender().into()), mrz),
+        );
+        let id = p
+            .id_number
+            .clone()
+            .map_or(Value::Null, |id| field(rng, Value::String(id), &["VIZ"]));
         person.insert("idNumber".into(), id);
-        person.insert("nationality".into(), field(rng, Value::String(p.country.code.into()), mrz));
+        person.insert(
+            "nationality".into(),
+            field(rng, Value::String(p.country.code.into()), mrz),
+        );
         let mut doc = Map::new();
-        doc.insert("type".into(), field(rng, Value::String(p.doc.spec.kind.into()), &["VIZ"]));
-        doc.insert("number".into(), field(rng, Value::String(p.doc.number.clone()), mrz));
-        doc.insert("country".into(), field(rng, Value::String(p.country.code.into()), mrz));
-        doc.insert("validUntil".into(), field(rng, Value::String(p.doc.valid_until.iso()), mrz));
+        doc.insert(
+            "type".into(),
+            field(rng, Value::String(p.doc.spec.kind.into()), &["VIZ"]),
+        );
+        doc.insert(
+            "number".into(),
+            field(rng, Value::String(p.doc.number.clone()), mrz),
+        );
+        doc.insert(
+            "country".into(),
+            field(rng, Value::String(p.country.code.into()), mrz),
+        );
+        doc.insert(
+            "validUntil".into(),
+            field(rng, Value::String(p.doc.valid_until.iso()), mrz),
+        );
         (Nullable::Present(person), Nullable::Present(doc))
     };
     let insights = if no_data {
@@ -498,12 +747,20 @@ fn fullauto(session: &Session, status: &str, rng: &mut Rand) -> Built {
             .map(|(i, (label, category))| {
                 let result = match decision {
                     FullAutoDecision::Approved => {
-                        if rng.pct(85) { "yes" } else { "likelyYes" }
+                        if rng.pct(85) {
+                            "yes"
+                        } else {
+                            "likelyYes"
+                        }
                     }
                     FullAutoDecision::Declined if i == failing => "no",
                     FullAutoDecision::ResubmissionRequested if i == failing => "notApplicable",
                     _ => {
-                        if rng.pct(80) { "yes" } else { "likelyYes" }
+                        if rng.pct(80) {
+                            "yes"
+                        } else {
+                            "likelyYes"
+                        }
                     }
                 };
                 Insight {
@@ -538,7 +795,10 @@ fn fullauto(session: &Session, status: &str, rng: &mut Rand) -> Built {
         },
         extra: Extra::new(),
     };
-    Built { webhook: Webhook::FullAuto(Box::new(f)), sent_ms }
+    Built {
+        webhook: Webhook::FullAuto(Box::new(f)),
+        sent_ms,
+    }
 }
 
 // ------------------------------------------------------------------------------------ Mexican registries
@@ -549,7 +809,12 @@ fn registry_time(session: &Session, rng: &mut Rand) -> i64 {
 
 fn ine_parts(status: &str) -> (&'static str, u16, bool, &'static str) {
     match status {
-        "active" => ("La credencial es válida", 200, true, "El documento es válido."),
+        "active" => (
+            "La credencial es válida",
+            200,
+            true,
+            "El documento es válido.",
+        ),
         "inactive" => (
             "La credencial no está vigente",
             200,
@@ -588,7 +853,10 @@ fn ine(session: &Session, status: &str, rng: &mut Rand) -> Built {
         },
         extra: Extra::new(),
     };
-    Built { webhook: Webhook::Ine(Box::new(i)), sent_ms }
+    Built {
+        webhook: Webhook::Ine(Box::new(i)),
+        sent_ms,
+    }
 }
 
 const CURP_STATES: &[(&str, &str, u32)] = &[
@@ -599,8 +867,7 @@ const CURP_STATES: &[(&str, &str, u32)] = &[
 ];
 
 fn curp_state(rng: &mut Rand) -> (&'static str, &'static str) {
-    let weights: Vec<u32> = CURP_STATES.iter().map(|c| c.2).collect();
-    let (code, text, _) = CURP_STATES[rng.weighted(&weights)];
+    let (code, text, _) = CURP_STATES[rng.weighted_by(CURP_STATES, |c| c.2)];
     (code, text)
 }
 
@@ -609,7 +876,12 @@ fn curp(session: &Session, status: &str, rng: &mut Rand) -> Built {
     let number = session.person.id_number.clone();
     let details = if found {
         let (code, text) = curp_state(rng);
-        CurpDetails { status_curp: s(code), curp: opt(number), description: s(text), extra: Extra::new() }
+        CurpDetails {
+            status_curp: s(code),
+            curp: opt(number),
+            description: s(text),
+            extra: Extra::new(),
+        }
     } else {
         CurpDetails {
             status_curp: Nullable::Null,
@@ -634,7 +906,10 @@ fn curp(session: &Session, status: &str, rng: &mut Rand) -> Built {
         },
         extra: Extra::new(),
     };
-    Built { webhook: Webhook::Curp(Box::new(c)), sent_ms: registry_time(session, rng) }
+    Built {
+        webhook: Webhook::Curp(Box::new(c)),
+        sent_ms: registry_time(session, rng),
+    }
 }
 
 /// INE's two-digit state number (alphabetical order of the states) for a CURP state code.
@@ -662,8 +937,11 @@ fn ine_curp(session: &Session, status: &str, rng: &mut Rand) -> Built {
         let (text, _, active, state) = ine_parts(if rng.pct(90) { "active" } else { "inactive" });
         let (status_curp, description) = curp_state(rng);
         // The INE credential's number (CIC), even when the session's document was a passport.
-        let ine_identifier =
-            if p.doc.spec.kind == "ID_CARD" { p.doc.number.clone() } else { rng.pattern("#########") };
+        let ine_identifier = if p.doc.spec.kind == "ID_CARD" {
+            p.doc.number.clone()
+        } else {
+            rng.pattern("#########")
+        };
         let voter_key = {
             let s1 = crate::ids::fold_upper(p.surname1);
             let s2 = p.surname2.map(crate::ids::fold_upper).unwrap_or_default();
@@ -721,7 +999,10 @@ fn ine_curp(session: &Session, status: &str, rng: &mut Rand) -> Built {
         data,
         extra: Extra::new(),
     };
-    Built { webhook: Webhook::IneCurp(Box::new(c)), sent_ms }
+    Built {
+        webhook: Webhook::IneCurp(Box::new(c)),
+        sent_ms,
+    }
 }
 
 #[cfg(test)]
@@ -730,7 +1011,13 @@ mod tests {
 
     #[test]
     fn snake_case_codes() {
-        assert_eq!(snake_case("Custom status for suspicious attempt"), "custom_status_for_suspicious_attempt");
-        assert_eq!(snake_case("  Approved -- after callback! "), "approved_after_callback");
+        assert_eq!(
+            snake_case("Custom status for suspicious attempt"),
+            "custom_status_for_suspicious_attempt"
+        );
+        assert_eq!(
+            snake_case("  Approved -- after callback! "),
+            "approved_after_callback"
+        );
     }
 }

@@ -9,7 +9,9 @@ pub(crate) fn fold_upper(s: &str) -> String {
     s.chars()
         .filter_map(|c| {
             let up = match c {
-                'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'A',
+                'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => {
+                    'A'
+                }
                 'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'E',
                 'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => 'I',
                 'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'O',
@@ -60,7 +62,9 @@ pub(crate) fn check_hetu(s: &str) -> Option<(Date, bool)> {
         return None;
     }
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
     };
     let (d, m, yy, zzz) = (digits(0..2)?, digits(2..4)?, digits(4..6)?, digits(7..10)?);
     let century = match b[6] {
@@ -155,14 +159,20 @@ pub(crate) fn check_dni(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 9
         && b[..8].iter().all(u8::is_ascii_digit)
-        && s[..8].parse::<u64>().is_ok_and(|n| DNI_LETTERS[(n % 23) as usize] == b[8])
+        && s[..8]
+            .parse::<u64>()
+            .is_ok_and(|n| DNI_LETTERS[(n % 23) as usize] == b[8])
 }
 
 // ---------------------------------------------------------------- Brazil: CPF
 
 fn cpf_digit(digits: &[u32]) -> u32 {
     let n = digits.len() as u32 + 1;
-    let sum: u32 = digits.iter().enumerate().map(|(i, d)| d * (n - i as u32)).sum();
+    let sum: u32 = digits
+        .iter()
+        .enumerate()
+        .map(|(i, d)| d * (n - i as u32))
+        .sum();
     let r = sum * 10 % 11;
     if r == 10 { 0 } else { r }
 }
@@ -234,9 +244,17 @@ pub(crate) fn curp(
     out.push(if male { 'H' } else { 'M' });
     out.push_str(state);
     out.push(inner_consonant(&s1));
-    out.push(if s2.is_empty() { 'X' } else { inner_consonant(&s2) });
+    out.push(if s2.is_empty() {
+        'X'
+    } else {
+        inner_consonant(&s2)
+    });
     out.push(inner_consonant(&f));
-    out.push(if dob.y >= 2000 { rng.letter() } else { rng.digit() });
+    out.push(if dob.y >= 2000 {
+        rng.letter()
+    } else {
+        rng.digit()
+    });
     let check = curp_check(&out).unwrap_or('0');
     out.push(check);
     out
@@ -252,7 +270,9 @@ pub(crate) fn check_curp(s: &str) -> Option<(u32, u32, u32, bool)> {
     if curp_check(&first17)? != chars[17] {
         return None;
     }
-    let num = |a: usize| -> Option<u32> { Some(chars[a].to_digit(10)? * 10 + chars[a + 1].to_digit(10)?) };
+    let num = |a: usize| -> Option<u32> {
+        Some(chars[a].to_digit(10)? * 10 + chars[a + 1].to_digit(10)?)
+    };
     let male = match chars[10] {
         'H' => true,
         'M' => false,
@@ -265,7 +285,13 @@ pub(crate) fn check_curp(s: &str) -> Option<(u32, u32, u32, bool)> {
 
 /// DVLA driver number: surname (5, padded with 9), decade digit, month (+50 for women), day, year
 /// digit, two initials (padded with 9), the digit 9, and two check letters.
-pub(crate) fn gb_licence(surname: &str, first: &str, dob: Date, male: bool, rng: &mut Rand) -> String {
+pub(crate) fn gb_licence(
+    surname: &str,
+    first: &str,
+    dob: Date,
+    male: bool,
+    rng: &mut Rand,
+) -> String {
     let mut s: String = fold_upper(surname).chars().take(5).collect();
     while s.len() < 5 {
         s.push('9');
@@ -306,23 +332,64 @@ mod tests {
     #[test]
     fn known_examples() {
         // Published example numbers.
-        assert_eq!(check_hetu("131052-308T"), Some((Date { y: 1952, m: 10, d: 13 }, false)));
-        assert_eq!(check_isikukood("37605030299"), Some((Date { y: 1976, m: 5, d: 3 }, true)));
+        assert_eq!(
+            check_hetu("131052-308T"),
+            Some((
+                Date {
+                    y: 1952,
+                    m: 10,
+                    d: 13
+                },
+                false
+            ))
+        );
+        assert_eq!(
+            check_isikukood("37605030299"),
+            Some((
+                Date {
+                    y: 1976,
+                    m: 5,
+                    d: 3
+                },
+                true
+            ))
+        );
         assert!(check_dni("12345678Z"));
         assert!(!check_dni("12345678A"));
         assert!(check_cpf("52998224725"));
         assert!(!check_cpf("52998224724"));
         assert_eq!(check_curp("VISH760905HSRLNN06"), Some((76, 9, 5, true)));
-        assert_eq!(check_gb_licence("MORGA753116SM9IJ"), Some((76, 3, 11, false)));
+        assert_eq!(
+            check_gb_licence("MORGA753116SM9IJ"),
+            Some((76, 3, 11, false))
+        );
     }
 
     #[test]
     fn centuries_outside_the_schemes_have_no_number() {
         let mut rng = Rand::new(1, 2, 3);
-        let far = Date { y: 2150, m: 1, d: 2 };
+        let far = Date {
+            y: 2150,
+            m: 1,
+            d: 2,
+        };
         assert!(hetu(far, true, &mut rng).is_none());
-        assert_eq!(check_isikukood(&isikukood(far, false, &mut rng).unwrap()), Some((far, false)));
-        assert!(isikukood(Date { y: 2250, m: 1, d: 2 }, true, &mut rng).is_none());
+        assert_eq!(
+            check_isikukood(&isikukood(far, false, &mut rng).unwrap()),
+            Some((far, false))
+        );
+        assert!(
+            isikukood(
+                Date {
+                    y: 2250,
+                    m: 1,
+                    d: 2
+                },
+                true,
+                &mut rng
+            )
+            .is_none()
+        );
     }
 
     #[test]
@@ -331,8 +398,14 @@ mod tests {
         for i in 0..200 {
             let dob = Date::from_days(-15_000 + i * 97);
             let male = i % 2 == 0;
-            assert_eq!(check_hetu(&hetu(dob, male, &mut rng).unwrap()), Some((dob, male)));
-            assert_eq!(check_isikukood(&isikukood(dob, male, &mut rng).unwrap()), Some((dob, male)));
+            assert_eq!(
+                check_hetu(&hetu(dob, male, &mut rng).unwrap()),
+                Some((dob, male))
+            );
+            assert_eq!(
+                check_isikukood(&isikukood(dob, male, &mut rng).unwrap()),
+                Some((dob, male))
+            );
             assert!(check_dni(&dni(&mut rng)));
             assert!(check_cpf(&cpf(&mut rng)));
             let c = curp("José", "Núñez", Some("Ortiz"), dob, male, "DF", &mut rng);

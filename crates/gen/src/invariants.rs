@@ -32,9 +32,7 @@
 
 use serde_json::Value;
 use veriff_mock_contract::payload::{Decision, Person};
-use veriff_mock_contract::{
-    FullAutoDecision, MatchStatus, Nullable, Webhook,
-};
+use veriff_mock_contract::{FullAutoDecision, MatchStatus, Nullable, Webhook};
 
 use crate::build::snake_case;
 use crate::ids;
@@ -61,8 +59,12 @@ pub fn check(webhook: &Webhook) -> Result<(), Vec<String>> {
             c.uuid("id", &e.id);
             c.uuid("attemptId", &e.attempt_id);
             c.nullable_uuid("endUserId", &e.end_user_id);
-            c.expect(e.feature == "selfid", || format!("feature is {:?}, expected \"selfid\"", e.feature));
-            c.expect(e.action.is_known(), || format!("unknown action {:?}", e.action.as_str()));
+            c.expect(e.feature == "selfid", || {
+                format!("feature is {:?}, expected \"selfid\"", e.feature)
+            });
+            c.expect(e.action.is_known(), || {
+                format!("unknown action {:?}", e.action.as_str())
+            });
             c.expect(e.action.code() == Some(e.code), || {
                 format!("code {} does not match action {}", e.code, e.action)
             });
@@ -72,10 +74,15 @@ pub fn check(webhook: &Webhook) -> Result<(), Vec<String>> {
             c.uuid("attemptId", &u.attempt_id);
             c.uuid("data.verification.id", &u.data.verification.id);
             c.nullable_uuid("endUserId", &u.end_user_id);
-            c.expect(u.event_type == "user-status.created", || format!("eventType is {:?}", u.event_type));
+            c.expect(u.event_type == "user-status.created", || {
+                format!("eventType is {:?}", u.event_type)
+            });
             let d = &u.data.verification.user_defined_data;
             c.expect(d.status_code == snake_case(&d.status), || {
-                format!("statusCode {:?} is not the snake_case of status {:?}", d.status_code, d.status)
+                format!(
+                    "statusCode {:?} is not the snake_case of status {:?}",
+                    d.status_code, d.status
+                )
             });
             match (&d.reason, &d.reason_code) {
                 (Nullable::Present(reason), Nullable::Present(code)) => {
@@ -84,14 +91,20 @@ pub fn check(webhook: &Webhook) -> Result<(), Vec<String>> {
                     });
                 }
                 (Nullable::Present(reason), _) => {
-                    c.expect(!reason.trim().is_empty(), || "reasonCode is null but reason is empty".to_owned());
+                    c.expect(!reason.trim().is_empty(), || {
+                        "reasonCode is null but reason is empty".to_owned()
+                    });
                 }
-                (_, Nullable::Present(code)) => c.problem(format!("reasonCode {code:?} without a reason")),
+                (_, Nullable::Present(code)) => {
+                    c.problem(format!("reasonCode {code:?} without a reason"))
+                }
                 _ => {}
             }
             let created = c.instant("createdAt", &d.created_at);
             let time = c.instant("time", &u.time);
-            c.expect(d.created_at.len() == 27, || format!("createdAt {:?} should have microseconds", d.created_at));
+            c.expect(d.created_at.len() == 27, || {
+                format!("createdAt {:?} should have microseconds", d.created_at)
+            });
             if let (Some(a), Some(b)) = (created, time) {
                 c.expect(a < b, || "createdAt is not before time".to_owned());
             }
@@ -100,13 +113,17 @@ pub fn check(webhook: &Webhook) -> Result<(), Vec<String>> {
             c.uuid("sessionId", &w.session_id);
             c.uuid("attemptId", &w.attempt_id);
             c.nullable_uuid("endUserId", &w.end_user_id);
-            c.expect(w.check_type.is_known(), || format!("unknown checkType {:?}", w.check_type.as_str()));
+            c.expect(w.check_type.is_known(), || {
+                format!("unknown checkType {:?}", w.check_type.as_str())
+            });
             let hits = w.hits.as_ref().map_or(0, Vec::len);
             let total = w.total_hits.as_ref().copied();
             match w.match_status {
                 MatchStatus::NoMatch => {
                     c.expect(hits == 0, || format!("no_match with {hits} hits"));
-                    c.expect(total == Some(0), || format!("no_match with totalHits {total:?}"));
+                    c.expect(total == Some(0), || {
+                        format!("no_match with totalHits {total:?}")
+                    });
                 }
                 MatchStatus::PossibleMatch => {
                     c.expect(hits >= 1, || "possible_match without hits".to_owned());
@@ -118,11 +135,14 @@ pub fn check(webhook: &Webhook) -> Result<(), Vec<String>> {
             }
             match w.search_term.as_ref() {
                 Some(term) => {
-                    c.expect(term.name.as_deref().is_some_and(|n| !n.trim().is_empty()), || {
-                        "searchTerm.name is empty".to_owned()
-                    });
                     c.expect(
-                        term.year.as_deref().is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())),
+                        term.name.as_deref().is_some_and(|n| !n.trim().is_empty()),
+                        || "searchTerm.name is empty".to_owned(),
+                    );
+                    c.expect(
+                        term.year
+                            .as_deref()
+                            .is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())),
                         || format!("searchTerm.year {:?} is not a year", term.year.as_deref()),
                     );
                 }
@@ -136,18 +156,34 @@ pub fn check(webhook: &Webhook) -> Result<(), Vec<String>> {
             c.uuid("sessionId", &f.session_id);
             c.uuid("attemptId", &f.attempt_id);
             c.nullable_uuid("endUserId", &f.end_user_id);
-            c.expect(f.status == "success", || format!("status is {:?}, expected \"success\"", f.status));
-            let accepted = f.acceptance_time.as_deref().and_then(|t| c.instant("acceptanceTime", t));
+            c.expect(f.status == "success", || {
+                format!("status is {:?}, expected \"success\"", f.status)
+            });
+            let accepted = f
+                .acceptance_time
+                .as_deref()
+                .and_then(|t| c.instant("acceptanceTime", t));
             let time = f.time.as_deref().and_then(|t| c.instant("time", t));
             if let (Some(a), Some(t)) = (accepted, time) {
                 c.expect(a < t, || "acceptanceTime is not before time".to_owned());
             }
             let v = &f.data.verification;
-            let no_data = matches!(v.decision, FullAutoDecision::Expired | FullAutoDecision::Abandoned);
-            c.expect(v.decision.is_known(), || format!("unknown decision {:?}", v.decision.as_str()));
-            match v.decision_score.as_ref().and_then(serde_json::Number::as_f64) {
+            let no_data = matches!(
+                v.decision,
+                FullAutoDecision::Expired | FullAutoDecision::Abandoned
+            );
+            c.expect(v.decision.is_known(), || {
+                format!("unknown decision {:?}", v.decision.as_str())
+            });
+            match v
+                .decision_score
+                .as_ref()
+                .and_then(serde_json::Number::as_f64)
+            {
                 Some(score) => {
-                    c.expect((0.0..=1.0).contains(&score), || format!("decisionScore {score} is outside 0..1"));
+                    c.expect((0.0..=1.0).contains(&score), || {
+                        format!("decisionScore {score} is outside 0..1")
+                    });
                 }
                 None => c.expect(no_data, || "decisionScore is missing".to_owned()),
             }
@@ -164,13 +200,25 @@ pub fn check(webhook: &Webhook) -> Result<(), Vec<String>> {
                     let conf = field.get("confidenceCategory");
                     c.expect(
                         matches!(conf, Some(Value::Null))
-                            || conf.and_then(Value::as_str).is_some_and(|s| ["high", "medium", "low"].contains(&s)),
+                            || conf
+                                .and_then(Value::as_str)
+                                .is_some_and(|s| ["high", "medium", "low"].contains(&s)),
                         || format!("{name}.{key}.confidenceCategory is {conf:?}"),
                     );
-                    let sources_ok = field.get("sources").and_then(Value::as_array).is_some_and(|s| {
-                        s.iter().all(|x| x.as_str().is_some_and(|x| ["VIZ", "MRZ", "NFC", "BARCODE"].contains(&x)))
+                    let sources_ok =
+                        field
+                            .get("sources")
+                            .and_then(Value::as_array)
+                            .is_some_and(|s| {
+                                s.iter().all(|x| {
+                                    x.as_str().is_some_and(|x| {
+                                        ["VIZ", "MRZ", "NFC", "BARCODE"].contains(&x)
+                                    })
+                                })
+                            });
+                    c.expect(sources_ok, || {
+                        format!("{name}.{key}.sources are not VIZ/MRZ/NFC/BARCODE")
                     });
-                    c.expect(sources_ok, || format!("{name}.{key}.sources are not VIZ/MRZ/NFC/BARCODE"));
                 }
             }
         }
@@ -185,7 +233,9 @@ pub fn check(webhook: &Webhook) -> Result<(), Vec<String>> {
             match i.data.details.as_ref() {
                 Some(details) => {
                     if details.active.as_ref() == Some(&true) {
-                        c.expect(code == Some(200), || format!("an active credential with code {code:?}"));
+                        c.expect(code == Some(200), || {
+                            format!("an active credential with code {code:?}")
+                        });
                     }
                 }
                 None => c.problem("data.details is missing".to_owned()),
@@ -195,7 +245,9 @@ pub fn check(webhook: &Webhook) -> Result<(), Vec<String>> {
             c.uuid("id", &cp.id);
             c.uuid("data.attemptId", &cp.data.attempt_id);
             c.nullable_uuid("endUserId", &cp.end_user_id);
-            c.expect(cp.kind == "curp_registry", || format!("type is {:?}", cp.kind));
+            c.expect(cp.kind == "curp_registry", || {
+                format!("type is {:?}", cp.kind)
+            });
             let code = cp.data.code.as_ref().copied();
             match cp.data.status.as_deref() {
                 Some("found") => {
@@ -205,7 +257,9 @@ pub fn check(webhook: &Webhook) -> Result<(), Vec<String>> {
                         format!("found with an invalid CURP {number:?}")
                     });
                 }
-                Some("not_found") => c.expect(code == Some(404), || format!("not_found with code {code:?}")),
+                Some("not_found") => c.expect(code == Some(404), || {
+                    format!("not_found with code {code:?}")
+                }),
                 other => c.problem(format!("data.status is {other:?}")),
             }
         }
@@ -220,19 +274,27 @@ pub fn check(webhook: &Webhook) -> Result<(), Vec<String>> {
             match ic.data.get("status").and_then(Value::as_str) {
                 Some("found") => {
                     c.expect(code == Some(200), || format!("found with code {code:?}"));
-                    c.expect(ic.data.get("ine").is_some_and(Value::is_object), || "found without ine data".to_owned());
+                    c.expect(ic.data.get("ine").is_some_and(Value::is_object), || {
+                        "found without ine data".to_owned()
+                    });
                     let number = ic.data.pointer("/curp/curp").and_then(Value::as_str);
                     c.expect(number.is_some_and(|n| ids::check_curp(n).is_some()), || {
                         format!("found with an invalid CURP {number:?}")
                     });
                 }
-                Some("not_found") => c.expect(code == Some(404), || format!("not_found with code {code:?}")),
+                Some("not_found") => c.expect(code == Some(404), || {
+                    format!("not_found with code {code:?}")
+                }),
                 other => c.problem(format!("data.status is {other:?}")),
             }
         }
         Webhook::Unknown(u) => c.problem(format!("unknown event type {:?}", u.event_type)),
     }
-    if c.problems.is_empty() { Ok(()) } else { Err(c.problems) }
+    if c.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(c.problems)
+    }
 }
 
 #[derive(Default)]
@@ -255,7 +317,9 @@ impl Checker {
         let v4 = uuid::Uuid::parse_str(value).is_ok_and(|u| u.get_version_num() == 4)
             && value.len() == 36
             && value == value.to_ascii_lowercase();
-        self.expect(v4, || format!("{field} {value:?} is not a lowercase UUID v4"));
+        self.expect(v4, || {
+            format!("{field} {value:?} is not a lowercase UUID v4")
+        });
     }
 
     fn nullable_uuid(&mut self, field: &str, value: &Nullable<String>) {
@@ -267,21 +331,27 @@ impl Checker {
     /// Parses an ISO-8601 UTC instant to microseconds, reporting a bad one.
     fn instant(&mut self, field: &str, value: &str) -> Option<i64> {
         let t = parse_instant_micros(value);
-        self.expect(t.is_some(), || format!("{field} {value:?} is not an ISO-8601 UTC time"));
+        self.expect(t.is_some(), || {
+            format!("{field} {value:?} is not an ISO-8601 UTC time")
+        });
         t
     }
 
     fn date(&mut self, field: &str, value: Option<&str>) -> Option<Date> {
         let v = value?;
         let d = Date::parse(v);
-        self.expect(d.is_some(), || format!("{field} {v:?} is not a YYYY-MM-DD date"));
+        self.expect(d.is_some(), || {
+            format!("{field} {v:?} is not a YYYY-MM-DD date")
+        });
         d
     }
 }
 
 fn decision(c: &mut Checker, d: &Decision) {
     let v = &d.verification;
-    c.expect(d.status == "success", || format!("status is {:?}, expected \"success\"", d.status));
+    c.expect(d.status == "success", || {
+        format!("status is {:?}, expected \"success\"", d.status)
+    });
     c.uuid("verification.id", &v.id);
     match v.attempt_id.as_deref() {
         Some(a) => c.uuid("verification.attemptId", a),
@@ -289,49 +359,100 @@ fn decision(c: &mut Checker, d: &Decision) {
     }
     c.nullable_uuid("verification.endUserId", &v.end_user_id);
     let st = &v.status;
-    c.expect(st.is_known(), || format!("unknown verification.status {:?}", st.as_str()));
-    c.expect(st.code() == Some(v.code), || format!("code {} does not match status {st}", v.code));
+    c.expect(st.is_known(), || {
+        format!("unknown verification.status {:?}", st.as_str())
+    });
+    c.expect(st.code() == Some(v.code), || {
+        format!("code {} does not match status {st}", v.code)
+    });
     let reason_code = v.reason_code.as_ref().copied();
     if st.has_reason() {
         match st.reasons().iter().find(|r| Some(r.code) == reason_code) {
             Some(r) => c.expect(v.reason.as_deref() == Some(r.text), || {
-                format!("reason {:?} is not the text of reasonCode {}", v.reason.as_deref(), r.code)
+                format!(
+                    "reason {:?} is not the text of reasonCode {}",
+                    v.reason.as_deref(),
+                    r.code
+                )
             }),
-            None => c.problem(format!("reasonCode {reason_code:?} is not in the {st} table")),
+            None => c.problem(format!(
+                "reasonCode {reason_code:?} is not in the {st} table"
+            )),
         }
     } else {
-        c.expect(v.reason.is_none() && v.reason_code.is_none(), || format!("{st} with a reason"));
+        c.expect(v.reason.is_none() && v.reason_code.is_none(), || {
+            format!("{st} with a reason")
+        });
     }
     let no_data = st.has_no_data();
     c.expect(v.decision_time.is_none() == no_data, || {
-        format!("decisionTime is {} for {st}", if no_data { "set" } else { "null" })
+        format!(
+            "decisionTime is {} for {st}",
+            if no_data { "set" } else { "null" }
+        )
     });
-    c.expect(v.person.is_none() == no_data && v.document.is_none() == no_data, || {
-        format!("person/document presence does not fit {st}")
-    });
-    let decided = v.decision_time.as_deref().and_then(|t| c.instant("decisionTime", t));
-    let accepted = v.acceptance_time.as_deref().and_then(|t| c.instant("acceptanceTime", t));
+    c.expect(
+        v.person.is_none() == no_data && v.document.is_none() == no_data,
+        || format!("person/document presence does not fit {st}"),
+    );
+    let decided = v
+        .decision_time
+        .as_deref()
+        .and_then(|t| c.instant("decisionTime", t));
+    let accepted = v
+        .acceptance_time
+        .as_deref()
+        .and_then(|t| c.instant("acceptanceTime", t));
     if let (Some(a), Some(dt)) = (accepted, decided) {
-        c.expect(a < dt, || "acceptanceTime is not before decisionTime".to_owned());
+        c.expect(a < dt, || {
+            "acceptanceTime is not before decisionTime".to_owned()
+        });
     }
-    c.expect(v.comments.as_ref().is_none_or(Vec::is_empty), || "comments is not []".to_owned());
-    c.expect(!d.technical_data.is_missing(), || "technicalData is missing".to_owned());
-    let Some(decision_day) = decided.map(|us| Date::from_days(us.div_euclid(86_400_000_000))) else {
+    c.expect(v.comments.as_ref().is_none_or(Vec::is_empty), || {
+        "comments is not []".to_owned()
+    });
+    c.expect(!d.technical_data.is_missing(), || {
+        "technicalData is missing".to_owned()
+    });
+    let Some(decision_day) = decided.map(|us| Date::from_days(us.div_euclid(86_400_000_000)))
+    else {
         return;
     };
     let doc = v.document.as_ref();
     let nationality = v.person.as_ref().and_then(|p| p.nationality.as_deref());
     let doc_country = doc.and_then(|x| x.country.as_deref());
     if let (Some(n), Some(dc)) = (nationality, doc_country) {
-        c.expect(n == dc, || format!("nationality {n} differs from document country {dc}"));
+        c.expect(n == dc, || {
+            format!("nationality {n} differs from document country {dc}")
+        });
     }
-    let dob = v.person.as_ref().and_then(|p| person(c, p, decision_day, doc.and_then(|x| x.kind.as_deref()), doc.and_then(|x| x.number.as_deref())));
+    let dob = v.person.as_ref().and_then(|p| {
+        person(
+            c,
+            p,
+            decision_day,
+            doc.and_then(|x| x.kind.as_deref()),
+            doc.and_then(|x| x.number.as_deref()),
+        )
+    });
     let age = dob.map(|b| b.years_until(decision_day));
     if let Some(avd) = v.additional_verified_data.as_ref() {
-        if let (Some(est), Some(age)) = (avd.estimated_age.as_ref().and_then(serde_json::Number::as_f64), age) {
-            c.expect((est - f64::from(age)).abs() <= 5.0, || format!("estimatedAge {est} is far from the age {age}"));
+        if let (Some(est), Some(age)) = (
+            avd.estimated_age
+                .as_ref()
+                .and_then(serde_json::Number::as_f64),
+            age,
+        ) {
+            c.expect((est - f64::from(age)).abs() <= 5.0, || {
+                format!("estimatedAge {est} is far from the age {age}")
+            });
         }
-        if let (Some(g), Some(p)) = (avd.estimated_gender.as_ref().and_then(serde_json::Number::as_f64), v.person.as_ref()) {
+        if let (Some(g), Some(p)) = (
+            avd.estimated_gender
+                .as_ref()
+                .and_then(serde_json::Number::as_f64),
+            v.person.as_ref(),
+        ) {
             match p.gender.as_deref() {
                 Some("M") => c.expect(g < 0.5, || format!("estimatedGender {g} for a man")),
                 Some("F") => c.expect(g > 0.5, || format!("estimatedGender {g} for a woman")),
@@ -340,42 +461,63 @@ fn decision(c: &mut Checker, d: &Decision) {
         }
         let has_categories = !avd.drivers_license_category.is_none();
         if has_categories {
-            c.expect(doc.and_then(|x| x.kind.as_deref()) == Some("DRIVERS_LICENSE"), || {
-                "driving-licence categories without a DRIVERS_LICENSE".to_owned()
-            });
+            c.expect(
+                doc.and_then(|x| x.kind.as_deref()) == Some("DRIVERS_LICENSE"),
+                || "driving-licence categories without a DRIVERS_LICENSE".to_owned(),
+            );
         }
     }
     if let Some(doc) = doc {
         let from = c.date("document.validFrom", doc.valid_from.as_deref());
         let until = c.date("document.validUntil", doc.valid_until.as_deref());
         if let (Some(f), Some(u)) = (from, until) {
-            c.expect(f < u, || "document.validFrom is not before validUntil".to_owned());
+            c.expect(f < u, || {
+                "document.validFrom is not before validUntil".to_owned()
+            });
         }
         if let (Some(f), Some(b)) = (from, dob) {
-            c.expect(f > b, || "document issued before its holder was born".to_owned());
+            c.expect(f > b, || {
+                "document issued before its holder was born".to_owned()
+            });
         }
         if let Some(u) = until {
             if reason_code == Some(207) {
-                c.expect(u < decision_day, || "reason 207 (document expired) with a valid document".to_owned());
+                c.expect(u < decision_day, || {
+                    "reason 207 (document expired) with a valid document".to_owned()
+                });
             } else {
-                c.expect(u >= decision_day, || "document expired on the decision day".to_owned());
+                c.expect(u >= decision_day, || {
+                    "document expired on the decision day".to_owned()
+                });
             }
         }
         if let Some(f) = from {
-            c.expect(f <= decision_day, || "document issued after the decision".to_owned());
+            c.expect(f <= decision_day, || {
+                "document issued after the decision".to_owned()
+            });
         }
     }
 }
 
 /// Checks the person; returns the date of birth when it is readable.
-fn person(c: &mut Checker, p: &Person, day: Date, doc_type: Option<&str>, doc_number: Option<&str>) -> Option<Date> {
+fn person(
+    c: &mut Checker,
+    p: &Person,
+    day: Date,
+    doc_type: Option<&str>,
+    doc_number: Option<&str>,
+) -> Option<Date> {
     let dob = c.date("person.dateOfBirth", p.date_of_birth.as_deref());
     if let (Some(b), Some(y)) = (dob, p.year_of_birth.as_deref()) {
-        c.expect(y == b.y.to_string(), || format!("yearOfBirth {y} does not match dateOfBirth {}", b.iso()));
+        c.expect(y == b.y.to_string(), || {
+            format!("yearOfBirth {y} does not match dateOfBirth {}", b.iso())
+        });
     }
     if let Some(b) = dob {
         let age = b.years_until(day);
-        c.expect((18..=80).contains(&age), || format!("the holder is {age}, not an adult of 18-80"));
+        c.expect((18..=80).contains(&age), || {
+            format!("the holder is {age}, not an adult of 18-80")
+        });
     }
     let male = match p.gender.as_deref() {
         Some("M") => Some(true),
@@ -388,37 +530,54 @@ fn person(c: &mut Checker, p: &Person, day: Date, doc_type: Option<&str>, doc_nu
     };
     let nationality = p.nationality.as_deref();
     for (i, a) in p.addresses.as_ref().into_iter().flatten().enumerate() {
-        if let (Some(country), Some(n)) = (a.parsed_address.as_ref().and_then(|x| x.country.as_deref()), nationality) {
-            c.expect(country == n, || format!("addresses.{i} country {country} differs from nationality {n}"));
+        if let (Some(country), Some(n)) = (
+            a.parsed_address.as_ref().and_then(|x| x.country.as_deref()),
+            nationality,
+        ) {
+            c.expect(country == n, || {
+                format!("addresses.{i} country {country} differs from nationality {n}")
+            });
         }
     }
     if let (Some(id), Some(b)) = (p.id_number.as_deref(), dob) {
         let yy = b.y.rem_euclid(100) as u32;
         match nationality {
-            Some("FI") => c.expect(ids::check_hetu(id).is_some_and(|(d, m)| d == b && Some(m) == male), || {
-                format!("idNumber {id} is not a henkilötunnus of this date of birth and gender")
+            Some("FI") => c.expect(
+                ids::check_hetu(id).is_some_and(|(d, m)| d == b && Some(m) == male),
+                || format!("idNumber {id} is not a henkilötunnus of this date of birth and gender"),
+            ),
+            Some("EE") => c.expect(
+                ids::check_isikukood(id).is_some_and(|(d, m)| d == b && Some(m) == male),
+                || format!("idNumber {id} is not an isikukood of this date of birth and gender"),
+            ),
+            Some("ES") => c.expect(ids::check_dni(id), || {
+                format!("idNumber {id} has a wrong DNI letter")
             }),
-            Some("EE") => c.expect(ids::check_isikukood(id).is_some_and(|(d, m)| d == b && Some(m) == male), || {
-                format!("idNumber {id} is not an isikukood of this date of birth and gender")
+            Some("BR") => c.expect(ids::check_cpf(id), || {
+                format!("idNumber {id} has wrong CPF check digits")
             }),
-            Some("ES") => c.expect(ids::check_dni(id), || format!("idNumber {id} has a wrong DNI letter")),
-            Some("BR") => c.expect(ids::check_cpf(id), || format!("idNumber {id} has wrong CPF check digits")),
             Some("MX") => c.expect(
-                ids::check_curp(id).is_some_and(|(y, m, d, g)| (y, m, d) == (yy, b.m, b.d) && Some(g) == male),
+                ids::check_curp(id)
+                    .is_some_and(|(y, m, d, g)| (y, m, d) == (yy, b.m, b.d) && Some(g) == male),
                 || format!("idNumber {id} is not a CURP of this date of birth and gender"),
             ),
             _ => {}
         }
     }
-    if let (Some("GB"), Some("DRIVERS_LICENSE"), Some(number), Some(b)) = (nationality, doc_type, doc_number, dob) {
+    if let (Some("GB"), Some("DRIVERS_LICENSE"), Some(number), Some(b)) =
+        (nationality, doc_type, doc_number, dob)
+    {
         let yy = b.y.rem_euclid(100) as u32;
         c.expect(
-            ids::check_gb_licence(number).is_some_and(|(y, m, d, g)| (y, m, d) == (yy, b.m, b.d) && Some(g) == male),
+            ids::check_gb_licence(number)
+                .is_some_and(|(y, m, d, g)| (y, m, d) == (yy, b.m, b.d) && Some(g) == male),
             || format!("licence number {number} does not encode this date of birth and gender"),
         );
     }
     if let (Some("ES"), Some("ID_CARD"), Some(number)) = (nationality, doc_type, doc_number) {
-        c.expect(p.id_number.as_deref() == Some(number), || "a DNI card whose number is not the idNumber".to_owned());
+        c.expect(p.id_number.as_deref() == Some(number), || {
+            "a DNI card whose number is not the idNumber".to_owned()
+        });
     }
     dob
 }

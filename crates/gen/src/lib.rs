@@ -33,16 +33,63 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Choices where Veriff's docs are silent are listed on [`Generator`] and in the kind builders'
-//! docs: see the README of this crate's report, and [`invariants`] for the rules.
+//! Also here: [`scenario`] (a session's webhooks in causal order with realistic gaps) and
+//! [`compat`] (the backwards-compatible changes Veriff may ship without notice).
+//!
+//! # Choices where Veriff's docs are silent
+//!
+//! - **Countries**: FI, EE, DE, FR, ES, IT, GB, US, MX, BR ([`covered_countries`]). Last names come
+//!   from `fake`'s locales (de_DE, fr_FR, it_IT, pt_BR, en); gendered first names, Spanish, Mexican,
+//!   Finnish and Estonian surnames, cities, streets and document formats are curated tables.
+//! - **Names** in decisions are uppercase, as read from the document; the watchlist `searchTerm` is
+//!   the name as typed (`Sarah Morgan`). Spanish and Mexican people have two surnames.
+//! - **Document numbers**: FI passport 2 letters + 7 digits, EE ID card 2 letters + 7 digits, EE
+//!   passport `K` + 7 digits, DE `C`/`L` + 8 from the German document alphabet, ES DNI 8 digits +
+//!   mod-23 letter (also the licence number), GB driving licence derived from surname, date of
+//!   birth, gender and initial (DVLA layout), IT CIE `CA#####LL`, MX INE CIC 9 digits, …
+//!   `person.idNumber` is the national id with real check digits where the country has one
+//!   (FI henkilötunnus, EE isikukood, ES DNI, MX CURP, BR CPF) and `null` elsewhere.
+//! - **Addresses** are listed for ID cards and licences of countries whose cards print one (DE,
+//!   ES, IT, GB, US, MX), `[]` otherwise; `parsedAddress.country` is the alpha-2 code.
+//!   `placeOfBirth` is set for passports only; `placeOfIssue` is the holder's city.
+//! - **Timeline**: session `index` is created at `anchor + (index mod 10^8) × 3 s` (+ jitter);
+//!   started 20 s–10 min later, submitted 1–12 min after that, decided 5 s–6 min after that.
+//!   `acceptanceTime` is the submission time (the session's creation for expired/abandoned); the
+//!   decision is sent 50 ms–1.5 s after `decisionTime`, `resubmission_requested` 5 minutes later (the
+//!   SDK hold), expired/abandoned 7 days after creation. `technicalData.ip` is `null` for expired
+//!   (never started) and set for abandoned.
+//! - **Decisions**: risk labels always for fraud-type declines (105, 106, 108–113, 124, 127), on
+//!   ~8% of others; biometric authentication on ~5% of approvals; `additionalVerifiedData` holds
+//!   licence categories for licences and age estimation on ~55% of decisions, else `{}`. Granular
+//!   reason codes are not generated (they are opt-in at Veriff).
+//! - **User statuses**: a curated list of display names and reasons; ~35% of reasons are free text
+//!   (with `reasonCode: null`). `createdAt` is 10 min–3 days after the decision.
+//! - **Watchlist**: `possible_match` has 1–3 hits, `totalHits` = hits + 0–2; `countries` are English
+//!   country names; listings from well-known public lists. `updated_result` comes from an override
+//!   or the `aml` scenario.
+//! - **Full Auto** follows the contract doc §4.5; `decisionScore` 0.85–1 approved, 0.3–0.6
+//!   resubmission, 0.01–0.3 declined, `null` with null `person`/`document` for expired/abandoned.
+//! - **INE**: `active` → code 200, `active: true`; `inactive` → code 200, `active: false`;
+//!   `not_found` → code 404, `active: false`, a "no data" `documentState` (Veriff's API docs).
+//!   **CURP** `not_found` → code 404, `statusCurp: null`. **INE+CURP** (body unpublished):
+//!   `data = {status: found|not_found, code: 200|404, ine: {status, active, documentState,
+//!   ineIdentifier, voterKey, ocr, emissionYear, validUntil} | null, curp: {statusCurp,
+//!   description, curp, names, firstSurname, secondSurname, gender, birthDate, birthState} | null}`.
+//!   Mexican registry kinds always describe a Mexican person.
+//! - **Layout**: compact JSON, fields in the contract types' order, non-ASCII as raw UTF-8.
 
 mod build;
+pub mod compat;
 mod countries;
+mod fast;
 mod ids;
 pub mod invariants;
 mod overrides;
 mod rng;
+pub mod scenario;
 mod session;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 mod time;
 
 use bytes::Bytes;
@@ -51,8 +98,10 @@ use serde_json::Value;
 use veriff_mock_contract::{Kind, UnknownValue, Webhook};
 
 pub use build::snake_case;
+pub use compat::Mutation;
 pub use countries::covered_countries;
 pub use overrides::{SetOverride, status_path};
+pub use scenario::Scenario;
 
 /// Why a generator could not be configured or a payload built.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +125,9 @@ pub enum GenError {
         /// Why.
         reason: String,
     },
+    /// A body given to [`compat::Mutation::apply`] is not JSON.
+    #[error("the body is not JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
     /// Serializing the payload failed (an override put something JSON cannot hold).
     #[error("cannot serialize the payload: {0}")]
     Serialize(#[source] serde_json::Error),
@@ -156,14 +208,22 @@ impl Generator {
     /// [`GenError::UnknownStatus`] listing the statuses the kind has.
     pub fn status(mut self, status: &str) -> Result<Self, GenError> {
         self.kind.check_status(status)?;
-        self.status = self.kind.statuses().iter().copied().find(|s| *s == status).unwrap_or(self.status);
+        self.status = self
+            .kind
+            .statuses()
+            .iter()
+            .copied()
+            .find(|s| *s == status)
+            .unwrap_or(self.status);
         Ok(self)
     }
 
     /// The base time of the timeline (default 2026-01-01T00:00:00Z), clamped to 1900…9000.
     #[must_use]
     pub fn anchor(mut self, anchor: DateTime<Utc>) -> Self {
-        self.anchor_ms = anchor.timestamp_millis().clamp(ANCHOR_RANGE_MS.0, ANCHOR_RANGE_MS.1);
+        self.anchor_ms = anchor
+            .timestamp_millis()
+            .clamp(ANCHOR_RANGE_MS.0, ANCHOR_RANGE_MS.1);
         self
     }
 
@@ -201,18 +261,31 @@ impl Generator {
     /// The anchor.
     #[must_use]
     pub fn get_anchor(&self) -> DateTime<Utc> {
-        Utc.timestamp_millis_opt(self.anchor_ms).single().unwrap_or_default()
+        Utc.timestamp_millis_opt(self.anchor_ms)
+            .single()
+            .unwrap_or_default()
     }
 
     fn effective_status(&self) -> &'static str {
-        self.overrides.iter().rev().find_map(|o| o.status_for(self.kind)).unwrap_or(self.status)
+        self.overrides
+            .iter()
+            .rev()
+            .find_map(|o| o.status_for(self.kind))
+            .unwrap_or(self.status)
     }
 
     /// The typed payload of `index`. Status overrides are honoured; other overrides are not
     /// (they apply to the JSON, see [`Generator::payload`]).
     #[must_use]
     pub fn webhook(&self, index: u64) -> Webhook {
-        build::build(self.kind, self.effective_status(), self.seed, index, self.anchor_ms).webhook
+        build::build(
+            self.kind,
+            self.effective_status(),
+            self.seed,
+            index,
+            self.anchor_ms,
+        )
+        .webhook
     }
 
     /// The payload of `index`, overrides applied. An override that cannot be applied to this
@@ -222,7 +295,8 @@ impl Generator {
     pub fn payload(&self, index: u64) -> Payload {
         self.make_payload(index, false).unwrap_or_else(|_| {
             // Only reachable with overrides; retry skipping the ones that fail.
-            self.make_payload(index, true).unwrap_or_else(|_| self.plain_payload(index))
+            self.make_payload(index, true)
+                .unwrap_or_else(|_| self.plain_payload(index))
         })
     }
 
@@ -241,7 +315,25 @@ impl Generator {
     /// As [`Generator::try_payload`].
     pub fn write_body(&self, index: u64, buf: &mut Vec<u8>) -> Result<(), GenError> {
         buf.clear();
-        let built = build::build(self.kind, self.effective_status(), self.seed, index, self.anchor_ms);
+        if self.kind == Kind::Decision && !self.has_json_overrides() {
+            let (session, mut rng) = build::start(
+                self.kind,
+                self.effective_status(),
+                self.seed,
+                index,
+                self.anchor_ms,
+            );
+            let plan = build::plan_decision(session, self.effective_status(), &mut rng);
+            fast::write_decision(&plan, buf);
+            return Ok(());
+        }
+        let built = build::build(
+            self.kind,
+            self.effective_status(),
+            self.seed,
+            index,
+            self.anchor_ms,
+        );
         if self.has_json_overrides() {
             let value = self.overridden_value(&built.webhook, false)?;
             serde_json::to_writer(&mut *buf, &value).map_err(GenError::Serialize)
@@ -251,12 +343,18 @@ impl Generator {
     }
 
     fn has_json_overrides(&self) -> bool {
-        self.overrides.iter().any(|o| o.status_for(self.kind).is_none())
+        self.overrides
+            .iter()
+            .any(|o| o.status_for(self.kind).is_none())
     }
 
     fn overridden_value(&self, webhook: &Webhook, skip_failing: bool) -> Result<Value, GenError> {
         let mut value = webhook.to_value();
-        for o in self.overrides.iter().filter(|o| o.status_for(self.kind).is_none()) {
+        for o in self
+            .overrides
+            .iter()
+            .filter(|o| o.status_for(self.kind).is_none())
+        {
             match o.apply(&mut value) {
                 Ok(()) => {}
                 Err(_) if skip_failing => {}
@@ -267,7 +365,13 @@ impl Generator {
     }
 
     fn plain_payload(&self, index: u64) -> Payload {
-        let built = build::build(self.kind, self.effective_status(), self.seed, index, self.anchor_ms);
+        let built = build::build(
+            self.kind,
+            self.effective_status(),
+            self.seed,
+            index,
+            self.anchor_ms,
+        );
         let mut body = Vec::with_capacity(2048);
         // The typed payloads serialize infallibly (string keys only).
         let _ = serialize_into(&built.webhook, &mut body);
@@ -275,7 +379,36 @@ impl Generator {
     }
 
     fn make_payload(&self, index: u64, skip_failing: bool) -> Result<Payload, GenError> {
-        let built = build::build(self.kind, self.effective_status(), self.seed, index, self.anchor_ms);
+        if self.kind == Kind::Decision && !self.has_json_overrides() {
+            let status = self.effective_status();
+            let (session, mut rng) =
+                build::start(self.kind, status, self.seed, index, self.anchor_ms);
+            let plan = build::plan_decision(session, status, &mut rng);
+            let mut body = Vec::with_capacity(2048);
+            fast::write_decision(&plan, &mut body);
+            let s = plan.session;
+            return Ok(Payload {
+                kind: self.kind,
+                status: status.to_owned(),
+                seed: self.seed,
+                index,
+                session_id: s.session_id,
+                attempt_id: s.attempt_id,
+                vendor_data: s.vendor_data,
+                sent_at: Utc
+                    .timestamp_millis_opt(plan.sent_ms)
+                    .single()
+                    .unwrap_or_default(),
+                body: Bytes::from(body),
+            });
+        }
+        let built = build::build(
+            self.kind,
+            self.effective_status(),
+            self.seed,
+            index,
+            self.anchor_ms,
+        );
         if !self.has_json_overrides() {
             let mut body = Vec::with_capacity(2048);
             serialize_into(&built.webhook, &mut body)?;
@@ -284,20 +417,32 @@ impl Generator {
         let value = self.overridden_value(&built.webhook, skip_failing)?;
         let body = serde_json::to_vec(&value).map_err(GenError::Serialize)?;
         // Describe what was actually produced, when it still parses as this kind.
-        let described = Webhook::from_value(value).ok().filter(|w| w.kind() == Some(self.kind));
-        Ok(self.finish(index, described.as_ref().unwrap_or(&built.webhook), built.sent_ms, body))
+        let described = Webhook::from_value(value)
+            .ok()
+            .filter(|w| w.kind() == Some(self.kind));
+        Ok(self.finish(
+            index,
+            described.as_ref().unwrap_or(&built.webhook),
+            built.sent_ms,
+            body,
+        ))
     }
 
     fn finish(&self, index: u64, webhook: &Webhook, sent_ms: i64, body: Vec<u8>) -> Payload {
         Payload {
             kind: self.kind,
-            status: webhook.status().unwrap_or_else(|| self.effective_status().to_owned()),
+            status: webhook
+                .status()
+                .unwrap_or_else(|| self.effective_status().to_owned()),
             seed: self.seed,
             index,
             session_id: webhook.session_id().unwrap_or_default().to_owned(),
             attempt_id: webhook.attempt_id().unwrap_or_default().to_owned(),
             vendor_data: webhook.vendor_data().map(str::to_owned),
-            sent_at: Utc.timestamp_millis_opt(sent_ms).single().unwrap_or_default(),
+            sent_at: Utc
+                .timestamp_millis_opt(sent_ms)
+                .single()
+                .unwrap_or_default(),
             body: Bytes::from(body),
         }
     }
@@ -334,7 +479,10 @@ mod tests {
         assert_eq!(g.get_status(), "no_match");
         let err = g.clone().status("approved").unwrap_err().to_string();
         assert!(err.contains("no_match, possible_match"), "{err}");
-        assert_eq!(g.status("possible_match").unwrap().get_status(), "possible_match");
+        assert_eq!(
+            g.status("possible_match").unwrap().get_status(),
+            "possible_match"
+        );
     }
 
     #[test]
@@ -348,8 +496,31 @@ mod tests {
     }
 
     #[test]
+    fn the_fast_decision_writer_matches_serde() {
+        let mut fast = Vec::new();
+        for seed in 0..6u64 {
+            for status in Kind::Decision.statuses() {
+                let g = Generator::from_seed(seed).status(status).unwrap();
+                for index in 0..200 {
+                    g.write_body(index, &mut fast).unwrap();
+                    let mut typed = Vec::new();
+                    serialize_into(&g.webhook(index), &mut typed).unwrap();
+                    assert_eq!(
+                        String::from_utf8_lossy(&fast),
+                        String::from_utf8_lossy(&typed),
+                        "seed {seed} status {status} index {index}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn anchor_is_clamped() {
-        let far = Utc.timestamp_millis_opt(ANCHOR_RANGE_MS.1 * 2).single().unwrap();
+        let far = Utc
+            .timestamp_millis_opt(ANCHOR_RANGE_MS.1 * 2)
+            .single()
+            .unwrap();
         let g = Generator::from_seed(1).anchor(far);
         assert!(g.get_anchor().timestamp_millis() <= ANCHOR_RANGE_MS.1);
         let p = g.payload(u64::MAX);

@@ -26,18 +26,28 @@ impl SetOverride {
     /// [`GenError::BadOverride`] when `=` is missing, the path is empty, or a segment is empty
     /// (`a..b`, `.a`, `a.`).
     pub fn parse(input: &str) -> Result<Self, GenError> {
-        let bad = |reason: &'static str| GenError::BadOverride { input: input.to_owned(), reason };
-        let (path, raw) = input.split_once('=').ok_or_else(|| bad("expected PATH=VALUE, e.g. verification.status=declined"))?;
+        let bad = |reason: &'static str| GenError::BadOverride {
+            input: input.to_owned(),
+            reason,
+        };
+        let (path, raw) = input
+            .split_once('=')
+            .ok_or_else(|| bad("expected PATH=VALUE, e.g. verification.status=declined"))?;
         let path = path.trim();
         if path.is_empty() {
             return Err(bad("the path before `=` is empty"));
         }
         let segments: Vec<String> = path.split('.').map(str::to_owned).collect();
         if segments.iter().any(String::is_empty) {
-            return Err(bad("the path has an empty segment (two dots in a row, or a leading or trailing dot)"));
+            return Err(bad(
+                "the path has an empty segment (two dots in a row, or a leading or trailing dot)",
+            ));
         }
         let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned()));
-        Ok(SetOverride { path: segments, value })
+        Ok(SetOverride {
+            path: segments,
+            value,
+        })
     }
 
     /// A new override from its parts.
@@ -83,7 +93,10 @@ impl SetOverride {
         let mut node = root;
         for (depth, segment) in self.path.iter().enumerate() {
             let last = depth + 1 == self.path.len();
-            let err = |reason: String| GenError::OverridePath { path: self.path(), reason };
+            let err = |reason: String| GenError::OverridePath {
+                path: self.path(),
+                reason,
+            };
             if node.is_null() {
                 *node = Value::Object(Map::new());
             }
@@ -96,9 +109,9 @@ impl SetOverride {
                     map.entry(segment.clone()).or_insert(Value::Null)
                 }
                 Value::Array(items) => {
-                    let i: usize = segment.parse().map_err(|_| {
-                        err(format!("`{segment}` indexes an array; use a number"))
-                    })?;
+                    let i: usize = segment
+                        .parse()
+                        .map_err(|_| err(format!("`{segment}` indexes an array; use a number")))?;
                     let len = items.len();
                     let slot = items.get_mut(i).ok_or_else(|| {
                         err(format!("index {i} is past the end of an array of {len}"))
@@ -115,7 +128,9 @@ impl SetOverride {
                         Value::Number(_) => "a number",
                         _ => "a string",
                     };
-                    return Err(err(format!("`{segment}` is inside {what}, which has no fields")));
+                    return Err(err(format!(
+                        "`{segment}` is inside {what}, which has no fields"
+                    )));
                 }
             };
         }
@@ -161,7 +176,10 @@ mod tests {
         assert_eq!(o.value(), &json!("declined"));
         assert_eq!(SetOverride::parse("a=42").unwrap().value(), &json!(42));
         assert_eq!(SetOverride::parse("a=null").unwrap().value(), &json!(null));
-        assert_eq!(SetOverride::parse("a={\"b\":[1]}").unwrap().value(), &json!({"b":[1]}));
+        assert_eq!(
+            SetOverride::parse("a={\"b\":[1]}").unwrap().value(),
+            &json!({"b":[1]})
+        );
         assert_eq!(SetOverride::parse("a=x=y").unwrap().value(), &json!("x=y"));
         assert_eq!(SetOverride::parse("a=").unwrap().value(), &json!(""));
     }
@@ -171,24 +189,42 @@ mod tests {
         for bad in ["verification.status", "=x", " =x", "a..b=1", ".a=1", "a.=1"] {
             let err = SetOverride::parse(bad).unwrap_err();
             assert!(matches!(err, GenError::BadOverride { .. }), "{bad}: {err}");
-            assert!(err.to_string().contains(bad.trim_start()) || bad.starts_with(' '), "{err}");
+            assert!(
+                err.to_string().contains(bad.trim_start()) || bad.starts_with(' '),
+                "{err}"
+            );
         }
     }
 
     #[test]
     fn applies_and_creates() {
         let mut v = json!({"a": {"list": [{"x": 1}, {"x": 2}]}, "n": null, "s": "str"});
-        SetOverride::parse("a.list.1.x=5").unwrap().apply(&mut v).unwrap();
-        SetOverride::parse("a.new.deep=true").unwrap().apply(&mut v).unwrap();
+        SetOverride::parse("a.list.1.x=5")
+            .unwrap()
+            .apply(&mut v)
+            .unwrap();
+        SetOverride::parse("a.new.deep=true")
+            .unwrap()
+            .apply(&mut v)
+            .unwrap();
         SetOverride::parse("n.k=1").unwrap().apply(&mut v).unwrap();
         assert_eq!(v["a"]["list"][1]["x"], json!(5));
         assert_eq!(v["a"]["new"]["deep"], json!(true));
         assert_eq!(v["n"]["k"], json!(1));
-        let past = SetOverride::parse("a.list.2.x=1").unwrap().apply(&mut v).unwrap_err();
+        let past = SetOverride::parse("a.list.2.x=1")
+            .unwrap()
+            .apply(&mut v)
+            .unwrap_err();
         assert!(past.to_string().contains("past the end"), "{past}");
-        let word = SetOverride::parse("a.list.first=1").unwrap().apply(&mut v).unwrap_err();
+        let word = SetOverride::parse("a.list.first=1")
+            .unwrap()
+            .apply(&mut v)
+            .unwrap_err();
         assert!(word.to_string().contains("number"), "{word}");
-        let scalar = SetOverride::parse("s.x=1").unwrap().apply(&mut v).unwrap_err();
+        let scalar = SetOverride::parse("s.x=1")
+            .unwrap()
+            .apply(&mut v)
+            .unwrap_err();
         assert!(scalar.to_string().contains("string"), "{scalar}");
     }
 

@@ -65,16 +65,21 @@ impl Rand {
 
     /// An index chosen by weight.
     pub(crate) fn weighted(&mut self, weights: &[u32]) -> usize {
-        let total: u64 = weights.iter().map(|w| u64::from(*w)).sum();
+        self.weighted_by(weights, |w| *w)
+    }
+
+    /// An index of `items` chosen by the weight `weight(item)` (no allocation).
+    pub(crate) fn weighted_by<T>(&mut self, items: &[T], weight: impl Fn(&T) -> u32) -> usize {
+        let total: u64 = items.iter().map(|w| u64::from(weight(w))).sum();
         let mut x = self.below(total);
-        for (i, w) in weights.iter().enumerate() {
-            let w = u64::from(*w);
+        for (i, item) in items.iter().enumerate() {
+            let w = u64::from(weight(item));
             if x < w {
                 return i;
             }
             x -= w;
         }
-        weights.len().saturating_sub(1)
+        items.len().saturating_sub(1)
     }
 
     /// A decimal digit.

@@ -65,34 +65,39 @@ impl Identity {
         if self.male { "M" } else { "F" }
     }
 
-    /// The street line: `Mannerheimintie 12`, `Calle Mayor, 12`, `12 High Street`.
-    pub(crate) fn street_line(&self) -> String {
-        match self.country.style {
-            StreetStyle::NameNumber => format!("{} {}", self.street, self.house),
-            StreetStyle::NameCommaNumber => format!("{}, {}", self.street, self.house),
-            StreetStyle::NumberName => format!("{} {}", self.house, self.street),
-        }
-    }
-
     /// The whole address on one line, as the country writes it.
     pub(crate) fn full_address(&self) -> String {
-        let mut line = self.street_line();
+        let mut s = String::with_capacity(64);
+        self.write_full_address(&mut s);
+        s
+    }
+
+    /// Appends the one-line address: street line (`Mannerheimintie 12`, `Calle Mayor, 12`,
+    /// `12 High Street`), unit, then postcode and city in the country's order, and the country.
+    pub(crate) fn write_full_address(&self, s: &mut String) {
+        use std::fmt::Write as _;
+        let _ = match self.country.style {
+            StreetStyle::NameNumber => write!(s, "{} {}", self.street, self.house),
+            StreetStyle::NameCommaNumber => write!(s, "{}, {}", self.street, self.house),
+            StreetStyle::NumberName => write!(s, "{} {}", self.house, self.street),
+        };
         if let Some(unit) = &self.unit {
-            line.push_str(", ");
-            line.push_str(unit);
+            s.push_str(", ");
+            s.push_str(unit);
         }
         let c = self.country;
-        match c.code {
-            "GB" => format!("{line}, {} {}, {}", self.city.name, self.postcode, c.name),
-            "US" => format!(
-                "{line}, {}, {} {}, {}",
+        let _ = match c.code {
+            "GB" => write!(s, ", {} {}, {}", self.city.name, self.postcode, c.name),
+            "US" => write!(
+                s,
+                ", {}, {} {}, {}",
                 self.city.name,
                 self.city.state.unwrap_or_default(),
                 self.postcode,
                 c.name
             ),
-            _ => format!("{line}, {} {}, {}", self.postcode, self.city.name, c.name),
-        }
+            _ => write!(s, ", {} {}, {}", self.postcode, self.city.name, c.name),
+        };
     }
 
     /// Whole years of age on `day`.
@@ -102,7 +107,11 @@ impl Identity {
 
     /// The earliest issue date the document can have.
     pub(crate) fn min_issue(&self) -> Date {
-        if self.doc.spec.kind == "DRIVERS_LICENSE" { self.dob.add_years(18) } else { self.dob.add_years(1) }
+        if self.doc.spec.kind == "DRIVERS_LICENSE" {
+            self.dob.add_years(18)
+        } else {
+            self.dob.add_years(1)
+        }
     }
 
     /// Makes the document expired on `day` (reason 207), keeping it issued after birth.
@@ -177,8 +186,7 @@ impl Session {
         let attempt_id = rng.uuid();
         let vendor_data = vendor_data(&mut rng);
         let end_user_id = rng.pct(60).then(|| rng.uuid());
-        let weights: Vec<u32> = COUNTRIES.iter().map(|c| c.weight).collect();
-        let drawn = &COUNTRIES[rng.weighted(&weights)];
+        let drawn = &COUNTRIES[rng.weighted_by(COUNTRIES, |c| c.weight)];
         let country = country.and_then(by_code).unwrap_or(drawn);
         let ip = format!(
             "{}.{}.{}.{}",
@@ -188,7 +196,8 @@ impl Session {
             rng.range(1, 254)
         );
         let slot = (index % INDEX_WRAP) as i64;
-        let created_ms = anchor_ms + slot * SESSION_SPACING_MS + rng.range(0, SESSION_SPACING_MS - 1);
+        let created_ms =
+            anchor_ms + slot * SESSION_SPACING_MS + rng.range(0, SESSION_SPACING_MS - 1);
         let started_ms = created_ms + rng.range(20_000, 10 * MIN_MS);
         let submitted_ms = started_ms + rng.range(MIN_MS, 12 * MIN_MS) + rng.range(0, 999);
         let decided_ms = submitted_ms + rng.range(5_000, 6 * MIN_MS) + rng.range(0, 999);
@@ -224,9 +233,17 @@ fn draw_person(rng: &mut Rand, country: &'static Country, today: Date) -> Identi
     let max_days = today.days() - today.add_years(-80).days() - 2;
     let dob = Date::from_days(today.days() - rng.range(min_days, max_days));
     let birth_city = rng.pick(country.cities);
-    let city = if rng.pct(40) { birth_city } else { rng.pick(country.cities) };
+    let city = if rng.pct(40) {
+        birth_city
+    } else {
+        rng.pick(country.cities)
+    };
     let street = *rng.pick(country.streets);
-    let house = if country.code == "US" { rng.range(100, 9_999) } else { rng.range(1, 150) } as u32;
+    let house = if country.code == "US" {
+        rng.range(100, 9_999)
+    } else {
+        rng.range(1, 150)
+    } as u32;
     let unit = rng.pct(30).then(|| match country.code {
         "US" => format!("Apt {}", rng.range(1, 40)),
         "GB" => format!("Flat {}", rng.range(1, 20)),
@@ -241,11 +258,18 @@ fn draw_person(rng: &mut Rand, country: &'static Country, today: Date) -> Identi
         NationalId::Hetu => ids::hetu(dob, male, rng),
         NationalId::Isikukood => ids::isikukood(dob, male, rng),
         NationalId::Dni => Some(ids::dni(rng)),
-        NationalId::Curp => Some(ids::curp(first, surname1, surname2, dob, male, birth_city.curp_state, rng)),
+        NationalId::Curp => Some(ids::curp(
+            first,
+            surname1,
+            surname2,
+            dob,
+            male,
+            birth_city.curp_state,
+            rng,
+        )),
         NationalId::Cpf => Some(ids::cpf(rng)),
     };
-    let weights: Vec<u32> = country.docs.iter().map(|d| d.weight).collect();
-    let spec = &country.docs[rng.weighted(&weights)];
+    let spec = &country.docs[rng.weighted_by(country.docs, |d| d.weight)];
     let number = match (spec.pattern, country.code) {
         (Some(p), _) => rng.pattern(p),
         (None, "GB") => ids::gb_licence(surname1, first, dob, male, rng),
@@ -281,7 +305,8 @@ fn draw_person(rng: &mut Rand, country: &'static Country, today: Date) -> Identi
     let min_from = identity.min_issue().days();
     let from = (today.days() - rng.range(20, validity_days - 20)).max(min_from);
     identity.doc.valid_from = Date::from_days(from);
-    identity.doc.valid_until = Date::from_days(identity.doc.valid_from.add_years(spec.years).days() - 1);
+    identity.doc.valid_until =
+        Date::from_days(identity.doc.valid_from.add_years(spec.years).days() - 1);
     if spec.kind == "DRIVERS_LICENSE" {
         let first_issue = Date::from_days(min_from + rng.range(0, from - min_from));
         identity.doc.first_issue = Some(first_issue);
@@ -312,12 +337,24 @@ mod tests {
             let day = s.decision_day();
             let age = p.age_on(day);
             assert!((18..=80).contains(&age), "age {age}");
-            assert!(p.doc.valid_from <= day && day <= p.doc.valid_until, "{:?}", p.doc);
+            assert!(
+                p.doc.valid_from <= day && day <= p.doc.valid_until,
+                "{:?}",
+                p.doc
+            );
             assert!(p.doc.valid_from > p.dob);
-            assert!(s.created_ms < s.started_ms && s.started_ms < s.submitted_ms && s.submitted_ms < s.decided_ms);
+            assert!(
+                s.created_ms < s.started_ms
+                    && s.started_ms < s.submitted_ms
+                    && s.submitted_ms < s.decided_ms
+            );
             let mut q = p.clone();
             q.expire_document(day, &mut Rand::new(1, 1, i));
-            assert!(q.doc.valid_until < day && q.doc.valid_from < q.doc.valid_until && q.doc.valid_from > q.dob);
+            assert!(
+                q.doc.valid_until < day
+                    && q.doc.valid_from < q.doc.valid_until
+                    && q.doc.valid_from > q.dob
+            );
         }
         let mx = Session::draw(11, 3, 0, Some("MX"));
         assert_eq!(mx.person.country.code, "MX");

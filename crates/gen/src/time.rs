@@ -50,7 +50,11 @@ impl Date {
     /// The same day `years` later (29 February becomes 28 February).
     pub(crate) fn add_years(self, years: i32) -> Self {
         let y = self.y + years;
-        let d = if self.m == 2 && self.d == 29 && !is_leap(y) { 28 } else { self.d };
+        let d = if self.m == 2 && self.d == 29 && !is_leap(y) {
+            28
+        } else {
+            self.d
+        };
         Date { y, m: self.m, d }
     }
 
@@ -125,6 +129,48 @@ fn push_date(s: &mut String, d: Date) {
     push2(s, d.d);
 }
 
+/// Appends `YYYY-MM-DD` to a byte buffer.
+pub(crate) fn write_date(out: &mut Vec<u8>, d: Date) {
+    let y = d.y.clamp(0, 9999) as u32;
+    out.extend_from_slice(&[
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+        b'0' + (d.m / 10) as u8,
+        b'0' + (d.m % 10) as u8,
+        b'-',
+        b'0' + (d.d / 10) as u8,
+        b'0' + (d.d % 10) as u8,
+    ]);
+}
+
+/// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` to a byte buffer.
+pub(crate) fn write_millis(out: &mut Vec<u8>, ms: i64) {
+    let secs = ms.div_euclid(1000);
+    let frac = ms.rem_euclid(1000) as u32;
+    let sod = secs.rem_euclid(86_400) as u32;
+    write_date(out, civil_from_days(secs.div_euclid(86_400)));
+    let (h, m, s) = (sod / 3600, sod / 60 % 60, sod % 60);
+    out.extend_from_slice(&[
+        b'T',
+        b'0' + (h / 10) as u8,
+        b'0' + (h % 10) as u8,
+        b':',
+        b'0' + (m / 10) as u8,
+        b'0' + (m % 10) as u8,
+        b':',
+        b'0' + (s / 10) as u8,
+        b'0' + (s % 10) as u8,
+        b'.',
+        b'0' + (frac / 100) as u8,
+        b'0' + (frac / 10 % 10) as u8,
+        b'0' + (frac % 10) as u8,
+        b'Z',
+    ]);
+}
+
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` of a Unix time in milliseconds.
 pub(crate) fn iso_millis(ms: i64) -> String {
     let mut s = String::with_capacity(24);
@@ -135,7 +181,12 @@ pub(crate) fn iso_millis(ms: i64) -> String {
 /// `YYYY-MM-DDTHH:MM:SS.uuuuuuZ` of a Unix time in microseconds.
 pub(crate) fn iso_micros(us: i64) -> String {
     let mut s = String::with_capacity(27);
-    push_time(&mut s, us.div_euclid(1_000_000), us.rem_euclid(1_000_000) as u32, 6);
+    push_time(
+        &mut s,
+        us.div_euclid(1_000_000),
+        us.rem_euclid(1_000_000) as u32,
+        6,
+    );
     s
 }
 
@@ -180,7 +231,11 @@ pub(crate) fn parse_instant_micros(s: &str) -> Option<i64> {
         let digits = &rest[1..];
         let n = i64::from(num(digits)?);
         let scale = 10i64.pow(6u32.saturating_sub(digits.len() as u32));
-        micros = if digits.len() > 6 { n / 10i64.pow(digits.len() as u32 - 6) } else { n * scale };
+        micros = if digits.len() > 6 {
+            n / 10i64.pow(digits.len() as u32 - 6)
+        } else {
+            n * scale
+        };
     }
     Some(((date.days() * 86_400 + h * 3600 + mi * 60 + sec) * 1_000_000) + micros)
 }
@@ -194,21 +249,72 @@ mod tests {
         for z in [-800_000i64, -1, 0, 1, 10_956, 19_000, 20_454, 2_900_000] {
             assert_eq!(civil_from_days(z).days(), z);
         }
-        assert_eq!(civil_from_days(0), Date { y: 1970, m: 1, d: 1 });
+        assert_eq!(
+            civil_from_days(0),
+            Date {
+                y: 1970,
+                m: 1,
+                d: 1
+            }
+        );
         assert_eq!(days_from_civil(2026, 1, 1), 20_454);
     }
 
     #[test]
     fn formats() {
         assert_eq!(iso_millis(1_767_225_600_123), "2026-01-01T00:00:00.123Z");
-        assert_eq!(iso_micros(1_698_400_755_090_805), "2023-10-27T09:59:15.090805Z");
-        assert_eq!(parse_instant_micros("2023-10-27T09:59:15.090805Z"), Some(1_698_400_755_090_805));
-        assert_eq!(parse_instant_micros("2026-01-01T00:00:00.123Z"), Some(1_767_225_600_123_000));
-        assert_eq!(parse_instant_micros("2026-01-01T00:00:00Z"), Some(1_767_225_600_000_000));
-        assert_eq!(Date::parse("2024-02-29").map(Date::iso).as_deref(), Some("2024-02-29"));
+        for ms in [
+            -2_208_988_800_000i64,
+            0,
+            1_767_225_600_123,
+            951_782_400_999,
+            221_845_392_000_000,
+        ] {
+            let mut out = Vec::new();
+            write_millis(&mut out, ms);
+            assert_eq!(String::from_utf8(out).unwrap(), iso_millis(ms));
+        }
+        assert_eq!(
+            iso_micros(1_698_400_755_090_805),
+            "2023-10-27T09:59:15.090805Z"
+        );
+        assert_eq!(
+            parse_instant_micros("2023-10-27T09:59:15.090805Z"),
+            Some(1_698_400_755_090_805)
+        );
+        assert_eq!(
+            parse_instant_micros("2026-01-01T00:00:00.123Z"),
+            Some(1_767_225_600_123_000)
+        );
+        assert_eq!(
+            parse_instant_micros("2026-01-01T00:00:00Z"),
+            Some(1_767_225_600_000_000)
+        );
+        assert_eq!(
+            Date::parse("2024-02-29").map(Date::iso).as_deref(),
+            Some("2024-02-29")
+        );
         assert_eq!(Date::parse("2023-02-29"), None);
-        let d = Date { y: 1990, m: 6, d: 15 };
-        assert_eq!(d.years_until(Date { y: 2026, m: 6, d: 14 }), 35);
-        assert_eq!(d.years_until(Date { y: 2026, m: 6, d: 15 }), 36);
+        let d = Date {
+            y: 1990,
+            m: 6,
+            d: 15,
+        };
+        assert_eq!(
+            d.years_until(Date {
+                y: 2026,
+                m: 6,
+                d: 14
+            }),
+            35
+        );
+        assert_eq!(
+            d.years_until(Date {
+                y: 2026,
+                m: 6,
+                d: 15
+            }),
+            36
+        );
     }
 }

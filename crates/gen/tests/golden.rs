@@ -21,7 +21,11 @@ fn root() -> PathBuf {
 fn expected(kind: Kind, status: &str) -> String {
     let mut out = String::new();
     for (seed, index) in CASES {
-        let p = Generator::from_seed(*seed).kind(kind).status(status).unwrap().payload(*index);
+        let p = Generator::from_seed(*seed)
+            .kind(kind)
+            .status(status)
+            .unwrap()
+            .payload(*index);
         out.push_str(std::str::from_utf8(&p.body).unwrap());
         out.push('\n');
     }
@@ -44,8 +48,15 @@ fn generated_payloads_match_the_golden_corpus() {
             match fs::read_to_string(&path) {
                 Ok(have) if have == want => {}
                 Ok(have) => {
-                    let line = have.lines().zip(want.lines()).position(|(a, b)| a != b).map_or(0, |i| i + 1);
-                    drifted.push(format!("{} (first difference on line {line})", path.display()));
+                    let line = have
+                        .lines()
+                        .zip(want.lines())
+                        .position(|(a, b)| a != b)
+                        .map_or(0, |i| i + 1);
+                    drifted.push(format!(
+                        "{} (first difference on line {line})",
+                        path.display()
+                    ));
                 }
                 Err(e) => drifted.push(format!("{} ({e})", path.display())),
             }
@@ -63,7 +74,9 @@ fn golden_files_keep_the_invariants() {
     for kind in Kind::ALL {
         for status in kind.statuses() {
             let path = root().join(kind.name()).join(format!("{status}.ndjson"));
-            let Ok(text) = fs::read_to_string(&path) else { continue };
+            let Ok(text) = fs::read_to_string(&path) else {
+                continue;
+            };
             for (i, line) in text.lines().enumerate() {
                 if let Err(problems) = invariants::check_bytes(line.as_bytes()) {
                     panic!("{}:{}: {problems:?}", path.display(), i + 1);

@@ -77,6 +77,20 @@ proptest! {
     }
 
     #[test]
+    fn the_fast_decision_path_writes_the_typed_bytes(
+        status in proptest::sample::select(Kind::Decision.statuses()),
+        seed in any::<u64>(),
+        index in any::<u64>(),
+    ) {
+        let g = Generator::from_seed(seed).status(status).unwrap();
+        let mut fast = Vec::new();
+        g.write_body(index, &mut fast).unwrap();
+        let mut typed = Vec::new();
+        veriff_mock_gen::serialize_into(&g.webhook(index), &mut typed).unwrap();
+        prop_assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&typed));
+    }
+
+    #[test]
     fn override_parsing_never_panics(input in ".{0,40}") {
         let _ = SetOverride::parse(&input);
     }
@@ -103,7 +117,10 @@ fn every_kind_and_status_many_indices() {
             for index in 0..150 {
                 let p = g.payload(index);
                 if let Err(problems) = invariants::check_bytes(&p.body) {
-                    panic!("{kind} {status} {index}: {problems:?}\n{}", String::from_utf8_lossy(&p.body));
+                    panic!(
+                        "{kind} {status} {index}: {problems:?}\n{}",
+                        String::from_utf8_lossy(&p.body)
+                    );
                 }
             }
         }
@@ -112,7 +129,13 @@ fn every_kind_and_status_many_indices() {
 
 #[test]
 fn one_index_is_one_session_across_kinds() {
-    let at = |kind: Kind, status: &str| Generator::from_seed(9).kind(kind).status(status).unwrap().payload(4);
+    let at = |kind: Kind, status: &str| {
+        Generator::from_seed(9)
+            .kind(kind)
+            .status(status)
+            .unwrap()
+            .payload(4)
+    };
     let started = at(Kind::Event, "started");
     let submitted = at(Kind::Event, "submitted");
     let decision = at(Kind::Decision, "approved");
@@ -130,9 +153,21 @@ fn one_index_is_one_session_across_kinds() {
     // The watchlist searched the decision's person.
     let d = Webhook::parse(&decision.body).unwrap().to_value();
     let w = Webhook::parse(&watchlist.body).unwrap().to_value();
-    assert_eq!(w["searchTerm"]["year"], d["verification"]["person"]["yearOfBirth"]);
-    let first = d["verification"]["person"]["firstName"].as_str().unwrap().to_owned();
-    assert!(w["searchTerm"]["name"].as_str().unwrap().to_uppercase().starts_with(&first));
+    assert_eq!(
+        w["searchTerm"]["year"],
+        d["verification"]["person"]["yearOfBirth"]
+    );
+    let first = d["verification"]["person"]["firstName"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        w["searchTerm"]["name"]
+            .as_str()
+            .unwrap()
+            .to_uppercase()
+            .starts_with(&first)
+    );
 }
 
 #[test]
@@ -151,9 +186,19 @@ fn the_mix_is_realistic() {
     }
     assert!(countries.len() >= 8, "{countries:?}");
     assert_eq!(countries.len(), veriff_mock_gen::covered_countries().len());
-    assert!(doc_types.contains("PASSPORT") && doc_types.contains("ID_CARD") && doc_types.contains("DRIVERS_LICENSE"));
-    assert!(null_vendor > 0 && null_vendor < n as usize / 3, "{null_vendor}");
-    assert!(null_end_user > 0 && null_end_user < n as usize, "{null_end_user}");
+    assert!(
+        doc_types.contains("PASSPORT")
+            && doc_types.contains("ID_CARD")
+            && doc_types.contains("DRIVERS_LICENSE")
+    );
+    assert!(
+        null_vendor > 0 && null_vendor < n as usize / 3,
+        "{null_vendor}"
+    );
+    assert!(
+        null_end_user > 0 && null_end_user < n as usize,
+        "{null_end_user}"
+    );
 }
 
 #[test]
@@ -165,7 +210,11 @@ fn declines_use_the_decline_table_and_fraud_has_risk_labels() {
         let code = v["verification"]["reasonCode"].as_u64().unwrap();
         assert!((101..200).contains(&code));
         if code == 106 {
-            assert!(v["verification"]["riskLabels"].as_array().is_some_and(|l| !l.is_empty()));
+            assert!(
+                v["verification"]["riskLabels"]
+                    .as_array()
+                    .is_some_and(|l| !l.is_empty())
+            );
         }
         codes.insert(code);
     }
@@ -174,7 +223,9 @@ fn declines_use_the_decline_table_and_fraud_has_risk_labels() {
 
 #[test]
 fn expired_documents_only_with_reason_207() {
-    let g = Generator::from_seed(3).status("resubmission_requested").unwrap();
+    let g = Generator::from_seed(3)
+        .status("resubmission_requested")
+        .unwrap();
     let mut seen_207 = false;
     for i in 0..300 {
         let v = Webhook::parse(&g.payload(i).body).unwrap().to_value();

@@ -451,8 +451,12 @@ async fn judge(state: &State, seq: u64, headers: &HeaderMap, body: &[u8]) -> Ver
     let webhook = match Webhook::parse(body) {
         Ok(webhook) => webhook,
         Err(e) => {
-            let mut verdict =
-                Verdict::new(Answer::BadRequest).because(format!("not a Veriff webhook: {e}"));
+            // The shape error already says "not a Veriff webhook".
+            let reason = match e {
+                veriff_mock_contract::ParseError::UnknownShape => e.to_string(),
+                _ => format!("not a Veriff webhook: {e}"),
+            };
+            let mut verdict = Verdict::new(Answer::BadRequest).because(reason);
             verdict.signature = signature;
             return verdict;
         }

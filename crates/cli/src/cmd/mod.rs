@@ -1,4 +1,5 @@
 //! One module per command.
 
 pub mod generate;
+pub mod receive;
 pub mod sign;

@@ -1,0 +1,114 @@
+//! `receive`: the embedded receiver as a standalone server.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use veriff_mock_receiver::Receiver;
+
+use crate::input::secret;
+use crate::{DEFAULT_SECRET, Io};
+
+/// `veriff-mock receive`
+#[derive(Debug, Args)]
+#[command(after_help = "Answers 200 to a correctly signed Veriff webhook (unknown event types included), 401 to a missing \
+or wrong signature, 400 to a body that is not a Veriff webhook. Prints the URL it listens on, then one line per request.\n\n\
+Examples:\n  veriff-mock receive --port 8080\n  veriff-mock receive --status-sequence 500,500,200     # every payload fails twice, then succeeds\n  \
+veriff-mock receive --fail-rate 0.3 --delay 200ms")]
+pub struct ReceiveArgs {
+    /// Port to listen on; 0 picks a free one (printed).
+    #[arg(long, short, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to bind. Default 127.0.0.1 (this machine only).
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub bind: IpAddr,
+    /// Shared secret key the signatures are checked with. Default: the public test secret of
+    /// Veriff's docs (the one `fire` uses by default).
+    #[arg(long, env = "VERIFF_SHARED_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+    /// Do not check signatures at all (accept any).
+    #[arg(long, conflicts_with = "secret")]
+    pub no_verify: bool,
+    /// Also require `X-AUTH-CLIENT` to equal this API key.
+    #[arg(long, value_name = "KEY")]
+    pub require_api_key: Option<String>,
+    /// Answer 500 to this fraction (0..1) of valid requests, at random (seeded).
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Statuses to answer, in order, to successive attempts of each payload; after the list, the
+    /// normal answer. E.g. `500,500,200`.
+    #[arg(long, value_name = "LIST", value_parser = parse_sequence)]
+    pub status_sequence: Option<Vec<u16>>,
+    /// Wait this long before answering, e.g. `200ms`, `2s`.
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub delay: Option<Duration>,
+    /// Close this fraction (0..1) of connections without answering.
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Seed for --fail-rate and --drop-rate.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+fn parse_sequence(s: &str) -> Result<Vec<u16>, String> {
+    veriff_mock_receiver::parse_status_sequence(s).map_err(|e| e.to_string())
+}
+
+/// Parses `500ms`, `5s`, `1m`, `2h`, `1d`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{s:?} is not a duration ({e}); write e.g. 500ms, 5s, 1m, 2h, 1d"))
+}
+
+pub fn run(args: &ReceiveArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
+    let mut builder = Receiver::builder()
+        .bind(SocketAddr::new(args.bind, args.port))
+        .fail_rate(args.fail_rate)
+        .drop_rate(args.drop_rate)
+        .seed(args.seed);
+    if !args.no_verify {
+        builder = builder.secret(secret(args.secret.as_deref(), Some(DEFAULT_SECRET))?);
+    }
+    if let Some(key) = &args.require_api_key {
+        builder = builder.api_key(key.clone());
+    }
+    if let Some(sequence) = &args.status_sequence {
+        builder = builder.status_sequence(sequence.iter().copied());
+    }
+    if let Some(delay) = args.delay {
+        builder = builder.delay(delay);
+    }
+    let runtime = crate::runtime()?;
+    runtime.block_on(async {
+        let receiver = builder.start().await.context("cannot start the receiver")?;
+        let mut requests = receiver.subscribe();
+        writeln!(io.out, "veriff-mock receiver {}", receiver.config())?;
+        writeln!(io.out, "url: {}", receiver.url())?;
+        io.out.flush()?;
+        let stop = crate::shutdown_signal();
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                () = &mut stop => break,
+                next = requests.recv() => match next {
+                    Ok(record) => {
+                        writeln!(io.out, "{record}")?;
+                        io.out.flush()?;
+                    }
+                    Err(veriff_mock_receiver::broadcast::error::RecvError::Lagged(n)) => {
+                        writeln!(io.err, "({n} request lines skipped: printing fell behind)")?;
+                    }
+                    Err(veriff_mock_receiver::broadcast::error::RecvError::Closed) => break,
+                },
+            }
+        }
+        let stats = receiver.shutdown().await;
+        writeln!(
+            io.err,
+            "received {} requests: {} ok, {} unauthorized, {} bad request, {} failed on purpose, {} dropped",
+            stats.requests, stats.ok, stats.unauthorized, stats.bad_request, stats.failed_on_purpose, stats.dropped
+        )?;
+        Ok(0)
+    })
+}
