@@ -1,5 +1,3 @@
-#![allow(dead_code)] // used by the delivery tests
-
 //! An independent Veriff webhook receiver for tests: a plain hyper server that checks
 //! `X-HMAC-SIGNATURE` with `hmac` + `sha2` directly (no code shared with the contract crate), records
 //! every request, and answers 200 for a valid signature, 401 otherwise.

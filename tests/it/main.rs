@@ -12,3 +12,6 @@ mod independent;
 
 /// `generate`: every kind and status, determinism, overrides, output formats, bad input.
 mod generate;
+
+/// `fire` and `resend`: retries, the store, hostile endpoints, chaos, NDJSON, exit codes.
+mod fire;

@@ -20,6 +20,7 @@ pub fn run(args: &[&str]) -> Output {
     let mut io = veriff_mock::Io {
         out: &mut out,
         err: &mut err,
+        terminal: false,
     };
     let code = veriff_mock::main_with(
         std::iter::once("veriff-mock").chain(args.iter().copied()),

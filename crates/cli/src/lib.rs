@@ -4,7 +4,7 @@
 //!
 //! ```
 //! let (mut out, mut err) = (Vec::new(), Vec::new());
-//! let mut io = veriff_mock::Io { out: &mut out, err: &mut err };
+//! let mut io = veriff_mock::Io { out: &mut out, err: &mut err, terminal: false };
 //! let code = veriff_mock::main_with(["veriff-mock", "sign", "../../fixtures/veriff-docs/signature-vector-3.body"], &mut io);
 //! assert_eq!(code, 0);
 //! assert_eq!(out, b"895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950dd\n");
@@ -12,8 +12,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cmd;
+mod config;
 mod error;
 mod input;
+mod live;
+mod printer;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -46,8 +49,16 @@ pub enum Command {
     Sign(cmd::sign::SignArgs),
     /// Check a signature against a body. Exit 0 valid, 1 invalid (reason on stderr).
     Verify(cmd::sign::VerifyArgs),
+    /// Deliver payloads to your server the way Veriff does: signed, retried, recorded.
+    Fire(cmd::fire::FireArgs),
     /// Run a receiver that verifies Veriff webhooks the right way, with scripted faults.
     Receive(cmd::receive::ReceiveArgs),
+    /// Open the terminal UI over a delivery store (a past run, or one running now).
+    Watch(cmd::watch::WatchArgs),
+    /// Deliver stored payloads again, byte-identically.
+    Resend(cmd::resend::ResendArgs),
+    /// Fire a realistic mix at an embedded receiver that fails a third of the time, live.
+    Demo(cmd::demo::DemoArgs),
 }
 
 /// Where a command writes: data to `out`, diagnostics to `err`. Tests pass buffers.
@@ -57,6 +68,8 @@ pub struct Io<'a> {
     pub out: &'a mut dyn Write,
     /// Diagnostics.
     pub err: &'a mut dyn Write,
+    /// Whether `out` is a terminal (the TUI opens only then).
+    pub terminal: bool,
 }
 
 /// Parses `args` (including the program name), runs the command and returns the exit code:
@@ -114,7 +127,11 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> anyhow::Result<u8> {
         Command::Generate(args) => cmd::generate::run(&args, io),
         Command::Sign(args) => cmd::sign::run_sign(&args, io),
         Command::Verify(args) => cmd::sign::run_verify(&args, io),
+        Command::Fire(args) => cmd::fire::run(&args, io),
         Command::Receive(args) => cmd::receive::run(&args, io),
+        Command::Watch(args) => cmd::watch::run(&args, io),
+        Command::Resend(args) => cmd::resend::run(&args, io),
+        Command::Demo(args) => cmd::demo::run(&args, io),
     }
 }
 
@@ -140,4 +157,170 @@ async fn shutdown_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_flag_parses_into_its_field() {
+        let lines: &[&[&str]] = &[
+            &[
+                "generate",
+                "--kind",
+                "watchlist",
+                "--status",
+                "no_match",
+                "--count",
+                "3",
+                "--seed",
+                "1",
+                "--set",
+                "a=1",
+                "--set",
+                "b=2",
+                "--secret",
+                "s",
+                "--api-key",
+                "k",
+                "--out",
+                "d",
+                "--format",
+                "http",
+                "--to",
+                "http://x/",
+            ],
+            &["sign", "--secret", "s", "-"],
+            &["verify", "--secret", "s", "--signature", "00", "f"],
+            &[
+                "receive",
+                "--port",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--secret",
+                "s",
+                "--require-api-key",
+                "k",
+                "--fail-rate",
+                "0.5",
+                "--status-sequence",
+                "500,500,200",
+                "--delay",
+                "20ms",
+                "--drop-rate",
+                "0.1",
+                "--seed",
+                "3",
+            ],
+            &[
+                "fire",
+                "--to",
+                "http://127.0.0.1:1/",
+                "--kind",
+                "decision",
+                "--kind",
+                "event",
+                "--count",
+                "3",
+                "--seed",
+                "1",
+                "--secret",
+                "s",
+                "--api-key",
+                "k",
+                "--resume",
+                "--concurrency",
+                "4",
+                "--rate",
+                "10/s",
+                "--retry-schedule",
+                "5s,1m",
+                "--time-scale",
+                "3600",
+                "--accept-2xx",
+                "--jitter",
+                "0.1",
+                "--timeout",
+                "2s",
+                "--connect-timeout",
+                "1s",
+                "--insecure",
+                "--ca",
+                "ca.pem",
+                "--vrf-headers",
+                "--legacy-signature",
+                "--store",
+                "x.db",
+                "--output",
+                "ndjson",
+                "--no-tui",
+                "--duplicate-rate",
+                "0.1",
+                "--shuffle",
+                "4",
+                "--compat",
+                "--tamper-rate",
+                "0.2",
+            ],
+            &[
+                "fire",
+                "--config",
+                "veriff-mock.toml",
+                "--scenario",
+                "resubmission",
+                "--tui",
+            ],
+            &[
+                "resend",
+                "1",
+                "2",
+                "--store",
+                "x.db",
+                "--retry-schedule",
+                "none",
+                "--timeout",
+                "1s",
+                "--output",
+                "text",
+            ],
+            &["watch", "--store", "x.db"],
+            &[
+                "demo",
+                "--count",
+                "3",
+                "--seed",
+                "1",
+                "--time-scale",
+                "60",
+                "--fail-rate",
+                "0.5",
+                "--store",
+                "x.db",
+                "--output",
+                "ndjson",
+                "--no-tui",
+            ],
+        ];
+        for line in lines {
+            let cli =
+                Cli::try_parse_from(std::iter::once("veriff-mock").chain(line.iter().copied()));
+            assert!(cli.is_ok(), "{line:?}: {}", cli.unwrap_err());
+        }
+        let Ok(Cli {
+            command: Command::Receive(r),
+        }) = Cli::try_parse_from(["veriff-mock", "receive", "--status-sequence", "500,500,200"])
+        else {
+            panic!("receive did not parse")
+        };
+        assert_eq!(r.status_sequence.map(|s| s.0), Some(vec![500, 500, 200]));
+    }
 }

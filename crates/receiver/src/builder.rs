@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use veriff_mock_contract::SharedSecret;
 
-use crate::{ReceiverError, RunningReceiver};
+use crate::{Flaw, ReceiverError, RunningReceiver};
 
 /// Entry point: [`Receiver::builder`].
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +51,7 @@ pub struct ReceiverBuilder {
     pub(crate) grace_period: Duration,
     pub(crate) event_capacity: usize,
     pub(crate) cancel: Option<CancellationToken>,
+    pub(crate) flaw: Option<Flaw>,
 }
 
 impl fmt::Debug for ReceiverBuilder {
@@ -72,6 +73,7 @@ impl fmt::Debug for ReceiverBuilder {
             .field("grace_period", &self.grace_period)
             .field("event_capacity", &self.event_capacity)
             .field("cancel", &self.cancel.is_some())
+            .field("flaw", &self.flaw)
             .finish()
     }
 }
@@ -121,6 +123,7 @@ impl Default for ReceiverBuilder {
             grace_period: DEFAULT_GRACE_PERIOD,
             event_capacity: DEFAULT_EVENT_CAPACITY,
             cancel: None,
+            flaw: None,
         }
     }
 }
@@ -246,6 +249,17 @@ impl ReceiverBuilder {
         self
     }
 
+    /// Make the receiver wrong on purpose in one way (see [`Flaw`]), to prove a conformance
+    /// check catches it. [`Flaw::Slow`] sets the delay to [`crate::SLOW_FLAW_DELAY`] unless a
+    /// longer one is set.
+    pub fn flaw(mut self, flaw: Flaw) -> Self {
+        self.flaw = Some(flaw);
+        if flaw == Flaw::Slow && self.delay < crate::SLOW_FLAW_DELAY {
+            self.delay = crate::SLOW_FLAW_DELAY;
+        }
+        self
+    }
+
     /// Checks the configuration, binds and starts serving on the current tokio runtime.
     ///
     /// # Errors
@@ -291,6 +305,7 @@ impl ReceiverBuilder {
             seed: self.seed,
             body_limit: self.body_limit,
             record_capacity: self.record_capacity,
+            flaw: self.flaw,
         }
     }
 }
@@ -372,6 +387,8 @@ pub struct ReceiverConfig {
     pub body_limit: usize,
     /// How many recent requests are recorded.
     pub record_capacity: usize,
+    /// The mistake made on purpose, if any.
+    pub flaw: Option<Flaw>,
 }
 
 impl fmt::Display for ReceiverConfig {
@@ -408,6 +425,9 @@ impl fmt::Display for ReceiverConfig {
         }
         if !faults.is_empty() {
             write!(f, "; scripted: {}", faults.join(", "))?;
+        }
+        if let Some(flaw) = self.flaw {
+            write!(f, "; FLAWED on purpose: {flaw} ({})", flaw.description())?;
         }
         Ok(())
     }

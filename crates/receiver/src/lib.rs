@@ -33,6 +33,15 @@
 //! refused truthfully. The dice for drop and fail are seeded ([`ReceiverBuilder::seed`]): the
 //! `n`-th request's draws depend only on `(seed, n)`, so a sequential run is reproducible.
 //!
+//! # Flaws on purpose
+//!
+//! [`ReceiverBuilder::flaw`] makes the receiver wrong in one way integrators get it wrong, so a
+//! conformance suite (`veriff-mock check`) can be shown to catch it: [`Flaw::SkipSignature`],
+//! [`Flaw::Restringify`] (hashes re-serialized JSON), [`Flaw::CaseSensitiveHex`],
+//! [`Flaw::StrictSchema`] (400 on unknown fields), [`Flaw::UnknownKind500`],
+//! [`Flaw::NotIdempotent`] (500 on a repeated payload) and [`Flaw::Slow`] (answers after
+//! [`SLOW_FLAW_DELAY`]). A flawed receiver says so in its [`ReceiverConfig`] line.
+//!
 //! # Observing it
 //!
 //! [`RunningReceiver`] keeps atomic counters ([`RunningReceiver::stats`]), a bounded ring of the
@@ -86,6 +95,7 @@
 
 mod builder;
 mod error;
+mod flaw;
 mod record;
 mod script;
 mod server;
@@ -97,6 +107,7 @@ pub use builder::{
     parse_status_sequence,
 };
 pub use error::ReceiverError;
+pub use flaw::{Flaw, SLOW_FLAW_DELAY};
 pub use record::{Answer, RequestRecord, SignatureCheck};
 pub use server::RunningReceiver;
 pub use stats::Stats;

@@ -23,6 +23,7 @@ use veriff_mock_contract::{SharedSecret, VerifyError, Webhook, headers};
 
 use crate::ReceiverError;
 use crate::builder::{ReceiverBuilder, ReceiverConfig};
+use crate::flaw::{Flaw, SLOW_FLAW_DELAY};
 use crate::record::{Answer, RequestRecord, Ring, SignatureCheck};
 use crate::script::{Attempts, Dice, Stream, payload_key};
 use crate::stats::{Counters, Stats};
@@ -57,6 +58,8 @@ struct State {
     counters: Counters,
     ring: Ring,
     events: broadcast::Sender<RequestRecord>,
+    /// The mistake made on purpose, if any.
+    flaw: Option<Flaw>,
 }
 
 /// A receiver that is serving. Dropping it stops the server (as [`RunningReceiver::shutdown`],
@@ -90,7 +93,11 @@ pub(crate) async fn start(builder: ReceiverBuilder) -> Result<RunningReceiver, R
         fail_rate: builder.fail_rate,
         fail_status: builder.fail_status,
         drop_rate: builder.drop_rate,
-        delay: builder.delay,
+        delay: if builder.flaw == Some(Flaw::Slow) {
+            builder.delay.max(SLOW_FLAW_DELAY)
+        } else {
+            builder.delay
+        },
         dice: Dice::new(builder.seed),
         body_limit: builder.body_limit,
         arrivals: AtomicU64::new(0),
@@ -100,6 +107,7 @@ pub(crate) async fn start(builder: ReceiverBuilder) -> Result<RunningReceiver, R
         counters: Counters::default(),
         ring: Ring::new(builder.record_capacity),
         events,
+        flaw: builder.flaw,
     });
     let server = tokio::spawn(serve(
         listener,
@@ -405,13 +413,20 @@ async fn judge(state: &State, seq: u64, headers: &HeaderMap, body: &[u8]) -> Ver
     }
 
     let mut signature = SignatureCheck::NotChecked;
-    if let Some(secret) = &state.secret {
+    let secret = state
+        .secret
+        .as_ref()
+        .filter(|_| state.flaw != Some(Flaw::SkipSignature));
+    if let Some(secret) = secret {
         let header = headers
             .get(X_HMAC_SIGNATURE)
             .or_else(|| headers.get(VRF_HMAC_SIGNATURE));
         let checked = match header.map(HeaderValue::to_str) {
             None => Err(VerifyError::Missing),
-            Some(Ok(text)) => veriff_mock_contract::verify(secret, body, Some(text)),
+            Some(Ok(text)) => state
+                .flaw
+                .and_then(|flaw| flaw.verify(secret, body, Some(text)))
+                .unwrap_or_else(|| veriff_mock_contract::verify(secret, body, Some(text))),
             Some(Err(_)) => Err(VerifyError::Malformed {
                 reason: "the header is not visible ASCII".to_owned(),
             }),
@@ -464,9 +479,26 @@ async fn judge(state: &State, seq: u64, headers: &HeaderMap, body: &[u8]) -> Ver
 
     let mut verdict = Verdict::new(Answer::Ok);
     verdict.signature = signature;
-    if !state.status_sequence.is_empty() {
-        let attempt = state.attempts.bump(payload_key(body));
-        verdict.attempt = Some(attempt);
+    if let Some(flawed) = flawed_answer(state.flaw, &webhook) {
+        verdict.answer = flawed.0;
+        verdict.detail = Some(flawed.1);
+        verdict.webhook = Some(webhook);
+        return verdict;
+    }
+    let counts_attempts =
+        !state.status_sequence.is_empty() || state.flaw == Some(Flaw::NotIdempotent);
+    let attempt = counts_attempts.then(|| state.attempts.bump(payload_key(body)));
+    verdict.attempt = attempt;
+    if state.flaw == Some(Flaw::NotIdempotent) && attempt.is_some_and(|a| a > 1) {
+        verdict.answer = Answer::Scripted(500);
+        verdict.detail = Some(format!(
+            "flaw not-idempotent: attempt {} of a payload already processed",
+            attempt.unwrap_or(2)
+        ));
+        verdict.webhook = Some(webhook);
+        return verdict;
+    }
+    if let Some(attempt) = attempt.filter(|_| !state.status_sequence.is_empty()) {
         let scripted = usize::try_from(attempt - 1)
             .ok()
             .and_then(|i| state.status_sequence.get(i));
@@ -487,6 +519,26 @@ async fn judge(state: &State, seq: u64, headers: &HeaderMap, body: &[u8]) -> Ver
     }
     verdict.webhook = Some(webhook);
     verdict
+}
+
+/// The answer a schema or kind flaw gives to a parsed webhook, if it applies.
+fn flawed_answer(flaw: Option<Flaw>, webhook: &Webhook) -> Option<(Answer, String)> {
+    match (flaw?, webhook) {
+        (Flaw::StrictSchema, _) => Flaw::unknown_field(webhook).map(|field| {
+            (
+                Answer::BadRequest,
+                format!("flaw strict-schema: unknown field `{field}`"),
+            )
+        }),
+        (Flaw::UnknownKind500, Webhook::Unknown(u)) => Some((
+            Answer::Scripted(500),
+            format!(
+                "flaw unknown-kind-500: unknown event type {:?}",
+                u.event_type
+            ),
+        )),
+        _ => None,
+    }
 }
 
 fn count(counters: &Counters, verdict: &Verdict) {

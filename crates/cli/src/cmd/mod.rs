@@ -1,5 +1,9 @@
 //! One module per command.
 
+pub mod demo;
+pub mod fire;
 pub mod generate;
 pub mod receive;
+pub mod resend;
 pub mod sign;
+pub mod watch;

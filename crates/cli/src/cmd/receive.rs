@@ -12,10 +12,12 @@ use crate::{DEFAULT_SECRET, Io};
 
 /// `veriff-mock receive`
 #[derive(Debug, Args)]
-#[command(after_help = "Answers 200 to a correctly signed Veriff webhook (unknown event types included), 401 to a missing \
+#[command(
+    after_help = "Answers 200 to a correctly signed Veriff webhook (unknown event types included), 401 to a missing \
 or wrong signature, 400 to a body that is not a Veriff webhook. Prints the URL it listens on, then one line per request.\n\n\
 Examples:\n  veriff-mock receive --port 8080\n  veriff-mock receive --status-sequence 500,500,200     # every payload fails twice, then succeeds\n  \
-veriff-mock receive --fail-rate 0.3 --delay 200ms")]
+veriff-mock receive --fail-rate 0.3 --delay 200ms"
+)]
 pub struct ReceiveArgs {
     /// Port to listen on; 0 picks a free one (printed).
     #[arg(long, short, default_value_t = 8080)]
@@ -39,7 +41,7 @@ pub struct ReceiveArgs {
     /// Statuses to answer, in order, to successive attempts of each payload; after the list, the
     /// normal answer. E.g. `500,500,200`.
     #[arg(long, value_name = "LIST", value_parser = parse_sequence)]
-    pub status_sequence: Option<Vec<u16>>,
+    pub status_sequence: Option<StatusSequence>,
     /// Wait this long before answering, e.g. `200ms`, `2s`.
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub delay: Option<Duration>,
@@ -51,8 +53,14 @@ pub struct ReceiveArgs {
     pub seed: u64,
 }
 
-fn parse_sequence(s: &str) -> Result<Vec<u16>, String> {
-    veriff_mock_receiver::parse_status_sequence(s).map_err(|e| e.to_string())
+/// A list of HTTP statuses, e.g. `500,500,200`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusSequence(pub Vec<u16>);
+
+fn parse_sequence(s: &str) -> Result<StatusSequence, String> {
+    veriff_mock_receiver::parse_status_sequence(s)
+        .map(StatusSequence)
+        .map_err(|e| e.to_string())
 }
 
 /// Parses `500ms`, `5s`, `1m`, `2h`, `1d`.
@@ -74,7 +82,7 @@ pub fn run(args: &ReceiveArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         builder = builder.api_key(key.clone());
     }
     if let Some(sequence) = &args.status_sequence {
-        builder = builder.status_sequence(sequence.iter().copied());
+        builder = builder.status_sequence(sequence.0.iter().copied());
     }
     if let Some(delay) = args.delay {
         builder = builder.delay(delay);

@@ -1,0 +1,526 @@
+//! `fire`: deliver generated payloads to a receiver the way Veriff does, with its retries.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use veriff_mock_contract::Kind;
+use veriff_mock_gen::Generator;
+use veriff_mock_gen::compat::Mutation;
+use veriff_mock_gen::scenario::Scenario;
+use veriff_mock_receiver::{Receiver, RunningReceiver};
+use veriff_mock_send::{
+    Chaos, EngineConfig, HttpConfig, Job, JobSource, RetryPolicy, Signer, Summary, parse_url,
+};
+
+use crate::cmd::receive::parse_duration;
+use crate::config::Routes;
+use crate::input::secret;
+use crate::{DEFAULT_API_KEY, DEFAULT_SECRET, Io};
+
+/// Output of `fire` when the terminal UI is off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// One line per attempt, then a summary.
+    Text,
+    /// One JSON object per event (schema `"v":1`), the first a `ready` event.
+    Ndjson,
+}
+
+/// `veriff-mock fire`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Without --to or --config, fires at an embedded receiver started in-process.\n\
+Veriff retries a failed delivery about hourly for 7 days: pass --time-scale 3600 to play an hour in a second.\n\
+Real Veriff only delivers to public HTTPS URLs on port 443; veriff-mock allows http and any port for development.\n\n\
+Examples:\n  veriff-mock fire --to http://127.0.0.1:3000/webhooks/veriff --scenario mixed --count 20 --time-scale 3600\n  \
+veriff-mock fire --kind decision --count 200 --to http://127.0.0.1:8080/ --retry-schedule 5s,1m,10m\n  \
+veriff-mock fire --config veriff-mock.toml --scenario resubmission --output ndjson\n  \
+veriff-mock fire --resume                     # carry on the pending deliveries of an interrupted run"
+)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct FireArgs {
+    /// Send every kind to this URL.
+    #[arg(long, value_name = "URL", conflicts_with = "config")]
+    pub to: Option<String>,
+    /// A veriff-mock.toml mapping each kind to its URL (`default = …`, `[urls] decision = …`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Fire single payloads of this kind (repeatable; kinds alternate). Without --kind, fires
+    /// session scenarios.
+    #[arg(long = "kind", short, value_name = "KIND", value_parser = parse_kind, conflicts_with = "scenario")]
+    pub kinds: Vec<Kind>,
+    /// Status of the --kind payloads (default: the kind's first status).
+    #[arg(long, short, requires = "kinds")]
+    pub status: Option<String>,
+    /// Session timeline to play: approved, resubmission, declined, expired, abandoned, aml,
+    /// fullauto, mixed (default when no --kind).
+    #[arg(long, value_parser = parse_scenario)]
+    pub scenario: Option<Scenario>,
+    /// Payloads (with --kind) or sessions (with --scenario).
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub count: u64,
+    /// Seed for payloads and chaos. Default: random, printed so the run can be repeated.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Shared secret key to sign with. Default: the public test secret of Veriff's docs.
+    #[arg(long, env = "VERIFF_SHARED_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+    /// API key sent in X-AUTH-CLIENT.
+    #[arg(long, env = "VERIFF_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// Carry on the pending deliveries of the store (from an interrupted run) before new ones.
+    /// With --resume alone, no new payloads are fired.
+    #[arg(long)]
+    pub resume: bool,
+    /// Attempts in flight at once.
+    #[arg(long, short = 'c', default_value_t = 16)]
+    pub concurrency: usize,
+    /// At most this many attempts started per second (e.g. 50 or 50/s).
+    #[arg(long, value_name = "R/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// `veriff` (success is HTTP 200 only; retry hourly for 7 days), `none`, or a list of waits
+    /// such as `5s,1m,10m`.
+    #[arg(long, value_name = "veriff|none|LIST", default_value = "veriff")]
+    pub retry_schedule: String,
+    /// Divide every wait (retries and scenario gaps) by this: 3600 turns an hour into a second.
+    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Count any 2xx as success (Veriff counts only 200).
+    #[arg(long)]
+    pub accept_2xx: bool,
+    /// Randomize each retry wait by up to this fraction (seeded), e.g. 0.1.
+    #[arg(long, value_name = "F")]
+    pub jitter: Option<f64>,
+    /// Time limit of one attempt (connect, send, response).
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Time limit of the TCP connect.
+    #[arg(long, value_name = "DUR", default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// Accept any TLS certificate (self-signed development certificates).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Also send vrf-hmac-signature, vrf-auth-client and vrf-integration-id.
+    #[arg(long)]
+    pub vrf_headers: bool,
+    /// Also send the legacy X-SIGNATURE (sha256 of body + secret).
+    #[arg(long)]
+    pub legacy_signature: bool,
+    /// The delivery store (SQLite).
+    #[arg(long, value_name = "PATH", default_value = veriff_mock_send::DEFAULT_STORE_PATH)]
+    pub store: PathBuf,
+    /// Output when the terminal UI is off.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// Open the terminal UI (the default when stdout is a terminal).
+    #[arg(long, conflicts_with = "no_tui")]
+    pub tui: bool,
+    /// Never open the terminal UI.
+    #[arg(long)]
+    pub no_tui: bool,
+    /// Chaos: send this fraction (0..1) of payloads twice (Veriff delivers at least once).
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub duplicate_rate: f64,
+    /// Chaos: deliver out of order within windows of N payloads.
+    #[arg(long, value_name = "N")]
+    pub shuffle: Option<usize>,
+    /// Chaos: apply Veriff's backwards-compatible changes (unknown fields, a new event type,
+    /// reordered keys, pretty-printed or escaped bodies) to every payload before signing.
+    #[arg(long)]
+    pub compat: bool,
+    /// Chaos: corrupt the signature of this fraction (0..1) of payloads; a correct receiver
+    /// rejects them, which counts as an expected rejection, not a failure.
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub tamper_rate: f64,
+}
+
+pub(crate) fn parse_kind(s: &str) -> Result<Kind, String> {
+    s.parse()
+        .map_err(|e: veriff_mock_contract::UnknownValue| e.to_string())
+}
+
+fn parse_scenario(s: &str) -> Result<Scenario, String> {
+    s.parse()
+        .map_err(|e: veriff_mock_contract::UnknownValue| e.to_string())
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let n = s.trim().trim_end_matches("/s");
+    match n.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!(
+            "{s:?} is not a positive rate; write e.g. 50 or 50/s"
+        )),
+    }
+}
+
+fn fraction(name: &str, f: f64) -> anyhow::Result<f64> {
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&f),
+        "--{name} must be between 0 and 1, got {f}"
+    );
+    Ok(f)
+}
+
+/// What `fire` and `demo` run: everything decided, nothing clap.
+pub struct Plan {
+    pub routes: Option<Routes>,
+    pub embedded: Option<EmbeddedReceiver>,
+    pub work: Work,
+    pub seed: u64,
+    pub seed_given: bool,
+    pub secret: veriff_mock_contract::SharedSecret,
+    pub api_key: String,
+    pub vrf_headers: bool,
+    pub legacy_signature: bool,
+    pub engine: EngineConfig,
+    pub compat: bool,
+    pub tamper_rate: f64,
+    pub output: Output,
+    pub tui: bool,
+}
+
+/// The embedded receiver's settings.
+#[derive(Debug, Clone, Default)]
+pub struct EmbeddedReceiver {
+    pub fail_rate: f64,
+}
+
+/// What to fire.
+#[derive(Debug, Clone)]
+pub enum Work {
+    /// Nothing new (resume only).
+    Nothing,
+    /// `count` single payloads, kinds alternating.
+    Bulk {
+        kinds: Vec<Kind>,
+        status: Option<String>,
+        count: u64,
+    },
+    /// `count` sessions of a scenario.
+    Sessions { scenario: Scenario, count: u64 },
+}
+
+impl Plan {
+    /// What is fired, for headers.
+    pub fn work_label(&self) -> String {
+        self.work.label()
+    }
+}
+
+impl Work {
+    fn label(&self) -> String {
+        match self {
+            Work::Nothing => "resume".into(),
+            Work::Bulk { kinds, .. } => {
+                kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join("+")
+            }
+            Work::Sessions { scenario, .. } => scenario.name().to_owned(),
+        }
+    }
+}
+
+pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
+    let routes = match (&args.to, &args.config) {
+        (Some(url), _) => Some(Routes::all_to(url)?),
+        (None, Some(path)) => Some(Routes::from_file(path)?),
+        (None, None) => None,
+    };
+    let work = if !args.kinds.is_empty() {
+        if let Some(status) = &args.status {
+            for kind in &args.kinds {
+                kind.check_status(status)?;
+            }
+        }
+        Work::Bulk {
+            kinds: args.kinds.clone(),
+            status: args.status.clone(),
+            count: args.count,
+        }
+    } else if args.resume && args.scenario.is_none() {
+        Work::Nothing
+    } else {
+        Work::Sessions {
+            scenario: args.scenario.unwrap_or(Scenario::Mixed),
+            count: args.count,
+        }
+    };
+    anyhow::ensure!(
+        args.time_scale.is_finite() && args.time_scale > 0.0,
+        "--time-scale must be a positive number, got {}",
+        args.time_scale
+    );
+    anyhow::ensure!(args.concurrency > 0, "--concurrency must be at least 1");
+    let seed_given = args.seed.is_some();
+    let seed = args.seed.unwrap_or_else(crate::cmd::generate::random_seed);
+
+    let mut retry = parse_retry(&args.retry_schedule)?
+        .accept_2xx(args.accept_2xx)
+        .time_scale(args.time_scale);
+    if let Some(j) = args.jitter {
+        retry = retry.jitter(fraction("jitter", j)?, seed);
+    }
+    let mut http = HttpConfig::default();
+    http.timeout = args.timeout;
+    http.connect_timeout = args.connect_timeout;
+    http.insecure = args.insecure;
+    http.ca_file.clone_from(&args.ca);
+    let mut chaos = Chaos::default();
+    chaos.duplicate_rate = fraction("duplicate-rate", args.duplicate_rate)?;
+    chaos.shuffle_window = args.shuffle.unwrap_or(0);
+    chaos.seed = seed;
+    let mut engine = EngineConfig::default();
+    engine.store_path.clone_from(&args.store);
+    engine.concurrency = args.concurrency;
+    engine.rate = args.rate;
+    engine.retry = retry;
+    engine.http = http;
+    engine.chaos = chaos;
+    engine.resume = args.resume;
+    engine.run_label = work.label();
+
+    let secret = secret(args.secret.as_deref(), Some(DEFAULT_SECRET))?;
+    let api_key = args
+        .api_key
+        .clone()
+        .unwrap_or_else(|| DEFAULT_API_KEY.to_owned());
+    Signer::new(secret.clone(), &api_key)?; // refuses an API key that cannot be a header value
+    let tui = !args.no_tui && (args.tui || io.terminal);
+    Ok(Plan {
+        embedded: routes.is_none().then(EmbeddedReceiver::default),
+        routes,
+        work,
+        seed,
+        seed_given,
+        secret,
+        api_key,
+        vrf_headers: args.vrf_headers,
+        legacy_signature: args.legacy_signature,
+        engine,
+        compat: args.compat,
+        tamper_rate: fraction("tamper-rate", args.tamper_rate)?,
+        output: args.output,
+        tui,
+    })
+}
+
+/// Parses `veriff`, `none` or a list of waits.
+pub fn parse_retry(s: &str) -> anyhow::Result<RetryPolicy> {
+    match s.trim() {
+        "veriff" => Ok(RetryPolicy::veriff()),
+        "none" => Ok(RetryPolicy::none()),
+        list => {
+            let delays = list
+                .split(',')
+                .map(|t| veriff_mock_send::parse_duration(t.trim()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "--retry-schedule: {e}; write veriff, none, or a list like 5s,1m,10m"
+                    )
+                })?;
+            Ok(RetryPolicy::list(delays))
+        }
+    }
+}
+
+/// Splits a seed and an index into an independent 64-bit draw.
+fn draw(seed: u64, index: u64, salt: u64) -> u64 {
+    let mut z = seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn chance(seed: u64, index: u64, salt: u64, p: f64) -> bool {
+    p > 0.0 && ((draw(seed, index, salt) >> 11) as f64 / (1u64 << 53) as f64) < p
+}
+
+/// Builds the jobs lazily: a million payloads never sit in memory at once.
+fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Item = Job> + Send>> {
+    // Check every route up front, so a missing URL is a config error, not a late surprise.
+    let kinds: Vec<Kind> = match &plan.work {
+        Work::Nothing => Vec::new(),
+        Work::Bulk { kinds, .. } => kinds.clone(),
+        Work::Sessions { .. } => Kind::ALL.to_vec(),
+    };
+    let mut urls = HashMap::new();
+    for kind in kinds {
+        let url = routes.url_for(kind)?;
+        urls.insert(kind, parse_url(url)?);
+    }
+    let (seed, compat, tamper_rate) = (plan.seed, plan.compat, plan.tamper_rate);
+    let finish = move |index: u64, payload: veriff_mock_gen::Payload, url: &http::Uri| -> Job {
+        let body = if compat {
+            let mutation =
+                Mutation::ALL[(draw(seed, index, 1) % Mutation::ALL.len() as u64) as usize];
+            mutation
+                .apply(&payload.body, seed ^ index)
+                .map_or(payload.body.clone(), Into::into)
+        } else {
+            payload.body.clone()
+        };
+        let mut job = Job::new(payload.kind, url.clone(), body)
+            .status(payload.status.clone())
+            .session_id(payload.session_id.clone())
+            .tampered(chance(seed, index, 2, tamper_rate));
+        if let Some(v) = &payload.vendor_data {
+            job = job.vendor_data(v.clone());
+        }
+        job
+    };
+    Ok(match plan.work.clone() {
+        Work::Nothing => Box::new(std::iter::empty()),
+        Work::Bulk {
+            kinds,
+            status,
+            count,
+        } => {
+            let mut generators = Vec::new();
+            for kind in &kinds {
+                let mut g = Generator::from_seed(seed).kind(*kind);
+                if let Some(s) = &status {
+                    g = g.status(s)?;
+                }
+                generators.push(g);
+            }
+            Box::new((0..count).map(move |i| {
+                let g = &generators[(i % generators.len() as u64) as usize];
+                let payload = g.payload(i);
+                finish(i, payload, &urls[&g.get_kind()])
+            }))
+        }
+        Work::Sessions { scenario, count } => {
+            let generator = Generator::from_seed(seed);
+            let mut index = 0u64;
+            Box::new((0..count).flat_map(move |session| {
+                let start = Duration::from_secs(3 * session);
+                let timeline = scenario.timeline(&generator, session);
+                let jobs: Vec<Job> = timeline
+                    .into_iter()
+                    .map(|(offset, payload)| {
+                        index += 1;
+                        let url = &urls[&payload.kind];
+                        finish(index, payload, url).not_before(start + offset)
+                    })
+                    .collect();
+                jobs
+            }))
+        }
+    })
+}
+
+pub fn run(args: &FireArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
+    let plan = plan(args, io)?;
+    execute(plan, io)
+}
+
+/// Runs a plan: starts the embedded receiver if needed, the engine, and the chosen output.
+pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
+    let runtime = crate::runtime()?;
+    let result = runtime.block_on(async {
+        let receiver = match &plan.embedded {
+            Some(embedded) => Some(start_embedded(&plan, embedded).await?),
+            None => None,
+        };
+        let routes = match (&plan.routes, &receiver) {
+            (Some(routes), _) => routes.clone(),
+            (None, Some(r)) => Routes::all_to(&format!("{}webhooks/veriff", r.url()))?,
+            (None, None) => anyhow::bail!("no target: pass --to URL or --config FILE"),
+        };
+        let targets = routes.targets();
+        let jobs = jobs(&plan, Arc::new(routes))?;
+        let signer = Signer::new(plan.secret.clone(), &plan.api_key)?
+            .vrf_headers(plan.vrf_headers)
+            .legacy_signature(plan.legacy_signature);
+        let source = JobSource::from_iter(signer, jobs);
+        if !plan.seed_given && !matches!(plan.work, Work::Nothing) {
+            writeln!(
+                io.err,
+                "seed {0}: pass --seed {0} to repeat this run",
+                plan.seed
+            )?;
+        }
+        if let Some(r) = &receiver {
+            writeln!(io.err, "embedded receiver {}", r.config())?;
+        }
+        let store = plan.engine.store_path.clone();
+        if let Some(parent) = store.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create the store folder {}", parent.display()))?;
+        }
+        let summary = if plan.tui {
+            crate::live::run_tui(&plan, source, targets, io).await?
+        } else {
+            let (engine, events) = veriff_mock_send::start(plan.engine.clone(), source)
+                .with_context(|| format!("cannot start deliveries (store {})", store.display()))?;
+            let stopper = engine.control();
+            let stop = tokio::spawn(async move {
+                crate::shutdown_signal().await;
+                stopper.stop();
+            });
+            let printed = print_events(events, plan.output, io).await;
+            let summary = engine.wait().await.context("the delivery run failed")?;
+            stop.abort();
+            printed?;
+            summary
+        };
+        if let Some(r) = receiver {
+            r.shutdown().await;
+        }
+        Ok::<Summary, anyhow::Error>(summary)
+    });
+    let summary = result?;
+    Ok(summary.exit_code())
+}
+
+async fn start_embedded(
+    plan: &Plan,
+    embedded: &EmbeddedReceiver,
+) -> anyhow::Result<RunningReceiver> {
+    let mut builder = Receiver::builder()
+        .secret(plan.secret.clone())
+        .seed(plan.seed);
+    if embedded.fail_rate > 0.0 {
+        builder = builder.fail_rate(embedded.fail_rate);
+    }
+    builder
+        .start()
+        .await
+        .context("cannot start the embedded receiver")
+}
+
+/// Prints events as they come: text lines or NDJSON. Returns when the engine closes the channel.
+pub(crate) async fn print_events(
+    mut events: veriff_mock_send::Events,
+    output: Output,
+    io: &mut Io<'_>,
+) -> anyhow::Result<()> {
+    let mut text = crate::printer::TextPrinter::default();
+    let mut broken = false;
+    while let Some(event) = events.recv().await {
+        if broken {
+            continue; // keep draining so the engine never waits on a closed stdout
+        }
+        let written = match output {
+            Output::Ndjson => serde_json::to_writer(&mut *io.out, &event.ndjson())
+                .map_err(std::io::Error::from)
+                .and_then(|()| io.out.write_all(b"\n")),
+            Output::Text => text.print(&event, &mut *io.out),
+        };
+        if let Err(e) = written.and_then(|()| io.out.flush()) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                writeln!(io.err, "veriff-mock: cannot write the output: {e}")?;
+            }
+            broken = true;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! `fire` and `demo` in the terminal UI: the engine runs on the async runtime, the UI on a
+//! blocking thread at its own frame rate, fed through a channel it may fall behind on without
+//! ever slowing delivery (the store is the record of truth).
+
+use std::time::SystemTime;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use veriff_mock_send::{JobSource, Store, Summary};
+use veriff_mock_tui::adapter::{StoreSource, tui_event};
+use veriff_mock_tui::{
+    DEFAULT_CAPACITY, HeaderInfo, LoopOptions, run_live_in_terminal, ui_channel,
+};
+
+use crate::Io;
+use crate::cmd::fire::Plan;
+
+fn now() -> DateTime<Utc> {
+    DateTime::<Utc>::from(SystemTime::now())
+}
+
+/// Runs the plan's deliveries with the live UI; returns the engine's summary once the UI closed
+/// and the store is flushed.
+pub async fn run_tui(
+    plan: &Plan,
+    source: JobSource,
+    targets: Vec<String>,
+    io: &mut Io<'_>,
+) -> anyhow::Result<Summary> {
+    let mut config = plan.engine.clone();
+    config.linger = true; // keep serving resends after the last delivery, until `q`
+    let store_path = config.store_path.clone();
+    let (engine, mut events) = veriff_mock_send::start(config, source)
+        .with_context(|| format!("cannot start deliveries (store {})", store_path.display()))?;
+    let run_id = engine.run_id();
+    let (ui_tx, ui_rx) = ui_channel(DEFAULT_CAPACITY);
+    let forward = tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if let Some(update) = tui_event(&event, now()) {
+                ui_tx.offer(update);
+            }
+        }
+    });
+    let header = HeaderInfo {
+        targets,
+        scenario: plan.work_label(),
+        retry_policy: plan.engine.retry.to_string(),
+        time_scale: plan.engine.retry.time_scale,
+        started_at: now(),
+    };
+    let mut control = engine.control();
+    let ui = tokio::task::spawn_blocking(move || -> anyhow::Result<veriff_mock_tui::RunSummary> {
+        let store = Store::open_read_only(&store_path).context("cannot read the delivery store")?;
+        let mut source = StoreSource::new(store).run(run_id);
+        let options = LoopOptions::from_env();
+        Ok(run_live_in_terminal(
+            header,
+            &ui_rx,
+            &mut control,
+            Some(&mut source),
+            &options,
+        )?)
+    });
+    let ui_result = ui.await.context("the terminal UI stopped unexpectedly");
+    // However the UI ended (q, Ctrl-C, an error), stop the engine so the store is flushed.
+    engine.control().stop();
+    let mut summary = engine.wait().await.context("the delivery run failed")?;
+    let _ = forward.await;
+    let ui_summary = ui_result??;
+    if summary.pending == 0 {
+        // Quitting after everything was delivered is not an interruption.
+        summary.stopped = false;
+    }
+    writeln!(io.out, "{ui_summary}")?;
+    crate::printer::write_summary(&summary, io.out)?;
+    Ok(summary)
+}

@@ -1,0 +1,195 @@
+//! The text printer of `fire`: one line per attempt, then a summary.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
+use veriff_mock_send::{DeliveryEvent, DeliveryId, Summary};
+
+/// What a line says about a delivery.
+#[derive(Debug, Clone)]
+struct Label {
+    kind: String,
+    status: String,
+}
+
+/// Keeps the labels of deliveries in progress (dropped once final, so memory follows what is in
+/// flight or waiting for a retry, not the whole run).
+#[derive(Debug, Default)]
+pub struct TextPrinter {
+    labels: HashMap<DeliveryId, Label>,
+}
+
+fn clock() -> String {
+    DateTime::<Utc>::from(SystemTime::now())
+        .format("%H:%M:%S")
+        .to_string()
+}
+
+/// `3 ms`, `1.2 s`, `850 µs`.
+pub fn human_micros(us: u64) -> String {
+    if us < 1_000 {
+        format!("{us} µs")
+    } else if us < 10_000_000 {
+        format!("{} ms", (us + 500) / 1_000)
+    } else {
+        format!("{:.1} s", us as f64 / 1e6)
+    }
+}
+
+/// `in 59m 59s`, `in 1.0 s`.
+fn human_wait(ms: u64) -> String {
+    if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1e3)
+    } else {
+        humantime::format_duration(std::time::Duration::from_secs(ms / 1_000)).to_string()
+    }
+}
+
+impl TextPrinter {
+    /// Prints one event (most events print nothing on their own).
+    pub fn print(&mut self, event: &DeliveryEvent, out: &mut dyn Write) -> io::Result<()> {
+        match event {
+            DeliveryEvent::Ready {
+                store,
+                resumed,
+                retry,
+                time_scale,
+                ..
+            } => {
+                let scale = if (*time_scale - 1.0).abs() > f64::EPSILON {
+                    format!(", time scale {time_scale}")
+                } else {
+                    String::new()
+                };
+                let resumed = if *resumed > 0 {
+                    format!(", resuming {resumed} pending")
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "{} delivering (retry {retry}{scale}, store {store}{resumed})",
+                    clock()
+                )
+            }
+            DeliveryEvent::Queued { id, kind, .. } => {
+                self.labels.insert(
+                    *id,
+                    Label {
+                        kind: kind.clone(),
+                        status: String::new(),
+                    },
+                );
+                Ok(())
+            }
+            DeliveryEvent::AttemptFinished {
+                id,
+                attempt,
+                status,
+                error,
+                detail,
+                latency_us,
+                trigger,
+                ..
+            } => {
+                let (kind, label) = self
+                    .labels
+                    .get(id)
+                    .map_or(("?", ""), |l| (l.kind.as_str(), l.status.as_str()));
+                let answer = match (status, error) {
+                    (Some(code), _) => format!("[{code}]"),
+                    (None, Some(kind)) => format!("[{kind}]"),
+                    (None, None) => "[?]".to_owned(),
+                };
+                let detail = detail
+                    .as_deref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default();
+                let manual = if trigger.as_str() == "scheduled" {
+                    String::new()
+                } else {
+                    format!(" {}", trigger.as_str())
+                };
+                writeln!(
+                    out,
+                    "{} {kind} {label} #{id} attempt {attempt}{manual} → {answer} {}{detail}",
+                    clock(),
+                    human_micros(*latency_us)
+                )
+            }
+            DeliveryEvent::RetryScheduled {
+                id, attempt, in_ms, ..
+            } => {
+                writeln!(
+                    out,
+                    "{}   #{id} retry {attempt} in {}",
+                    clock(),
+                    human_wait(*in_ms)
+                )
+            }
+            DeliveryEvent::Delivered { id, .. } => {
+                self.labels.remove(id);
+                Ok(())
+            }
+            DeliveryEvent::Exhausted { id, attempts } => {
+                self.labels.remove(id);
+                writeln!(
+                    out,
+                    "{}   #{id} exhausted after {attempts} attempts",
+                    clock()
+                )
+            }
+            DeliveryEvent::ExpectedRejection { id, status, .. } => {
+                self.labels.remove(id);
+                writeln!(
+                    out,
+                    "{}   #{id} tampered signature rejected with {status}, as it should be",
+                    clock()
+                )
+            }
+            DeliveryEvent::UnexpectedOutcome {
+                id, status, reason, ..
+            } => {
+                self.labels.remove(id);
+                writeln!(out, "{}   #{id} UNEXPECTED {status}: {reason}", clock())
+            }
+            DeliveryEvent::NotFound { id } => {
+                writeln!(out, "{}   #{id} is not in the store", clock())
+            }
+            DeliveryEvent::Paused => writeln!(out, "{} paused", clock()),
+            DeliveryEvent::Resumed => writeln!(out, "{} resumed", clock()),
+            DeliveryEvent::Finished { summary } => write_summary(summary, out),
+            DeliveryEvent::AttemptStarted { .. } => Ok(()),
+        }
+    }
+}
+
+/// The closing summary.
+pub fn write_summary(s: &Summary, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} {} delivered, {} retries, {} exhausted, {} expected rejections, {} unexpected{}{} · {} attempts, latency p50 {} p99 {} · {:.1} s",
+        if s.stopped { "stopped:" } else { "done:" },
+        s.delivered,
+        s.retried,
+        s.exhausted,
+        s.expected_rejections,
+        s.unexpected,
+        if s.duplicates > 0 {
+            format!(", {} duplicates", s.duplicates)
+        } else {
+            String::new()
+        },
+        if s.pending > 0 {
+            format!(", {} pending (fire --resume carries on)", s.pending)
+        } else {
+            String::new()
+        },
+        s.attempts,
+        human_micros(s.latency_p50_us),
+        human_micros(s.latency_p99_us),
+        s.elapsed_ms as f64 / 1e3,
+    )
+}

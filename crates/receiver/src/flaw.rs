@@ -1,0 +1,189 @@
+//! Flaws: the receiver made wrong on purpose, one mistake at a time, the way integrators get it
+//! wrong (see [`Flaw`]). Used to prove that `veriff-mock check` catches each mistake.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use veriff_mock_contract::{SharedSecret, UnknownValue, VerifyError, Webhook, sign_hex};
+
+/// How long the [`Flaw::Slow`] receiver waits before answering: longer than `check`'s default
+/// 2 s timeout.
+pub const SLOW_FLAW_DELAY: Duration = Duration::from_secs(3);
+
+/// One mistake a receiver can make on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flaw {
+    /// Accepts any signature, or none.
+    SkipSignature,
+    /// Verifies the HMAC of the body parsed and re-serialized as compact JSON (what
+    /// `JSON.stringify(req.body)` does, as Veriff's own demo receiver) instead of the raw bytes:
+    /// breaks on pretty-printed bodies and escaped non-ASCII.
+    Restringify,
+    /// Compares the hex signature case-sensitively with its own lower-case hex.
+    CaseSensitiveHex,
+    /// Rejects (400) a payload with a field its schema does not know, at the top level (or in a
+    /// decision's `verification`).
+    StrictSchema,
+    /// Answers 500 to a webhook of an event type it does not know.
+    UnknownKind500,
+    /// Answers 500 to the second (and later) delivery of the same payload.
+    NotIdempotent,
+    /// Answers after [`SLOW_FLAW_DELAY`].
+    Slow,
+}
+
+impl Flaw {
+    /// Every flaw.
+    pub const ALL: [Flaw; 7] = [
+        Flaw::SkipSignature,
+        Flaw::Restringify,
+        Flaw::CaseSensitiveHex,
+        Flaw::StrictSchema,
+        Flaw::UnknownKind500,
+        Flaw::NotIdempotent,
+        Flaw::Slow,
+    ];
+
+    /// The command-line name (`skip-signature`, `restringify`, …).
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Flaw::SkipSignature => "skip-signature",
+            Flaw::Restringify => "restringify",
+            Flaw::CaseSensitiveHex => "case-sensitive-hex",
+            Flaw::StrictSchema => "strict-schema",
+            Flaw::UnknownKind500 => "unknown-kind-500",
+            Flaw::NotIdempotent => "not-idempotent",
+            Flaw::Slow => "slow",
+        }
+    }
+
+    /// One line on what the flaw does.
+    #[must_use]
+    pub const fn description(self) -> &'static str {
+        match self {
+            Flaw::SkipSignature => "accepts any signature, or none",
+            Flaw::Restringify => "hashes re-serialized JSON instead of the raw body",
+            Flaw::CaseSensitiveHex => "compares the hex signature case-sensitively",
+            Flaw::StrictSchema => "rejects payloads with unknown fields",
+            Flaw::UnknownKind500 => "answers 500 to unknown event types",
+            Flaw::NotIdempotent => "answers 500 to a second delivery of the same payload",
+            Flaw::Slow => "answers after 3 s",
+        }
+    }
+
+    /// The signature check this flaw does instead of the right one, or `None` for the right one.
+    pub(crate) fn verify(
+        self,
+        secret: &SharedSecret,
+        body: &[u8],
+        header: Option<&str>,
+    ) -> Option<Result<(), VerifyError>> {
+        match self {
+            Flaw::SkipSignature => Some(Ok(())),
+            Flaw::Restringify => {
+                let restrung = serde_json::from_slice::<serde_json::Value>(body)
+                    .ok()
+                    .and_then(|v| serde_json::to_vec(&v).ok())
+                    .unwrap_or_default();
+                Some(veriff_mock_contract::verify(secret, &restrung, header))
+            }
+            Flaw::CaseSensitiveHex => Some(match header.map(str::trim) {
+                None | Some("") => Err(VerifyError::Missing),
+                Some(given) if given == sign_hex(secret, body) => Ok(()),
+                Some(_) => Err(VerifyError::Mismatch),
+            }),
+            _ => None,
+        }
+    }
+
+    /// For [`Flaw::StrictSchema`]: the first field of `webhook` its schema does not know.
+    pub(crate) fn unknown_field(webhook: &Webhook) -> Option<String> {
+        let top = match webhook {
+            Webhook::Decision(d) => d
+                .extra
+                .keys()
+                .next()
+                .or_else(|| d.verification.extra.keys().next()),
+            Webhook::Event(p) => p.extra.keys().next(),
+            Webhook::UserStatus(p) => p.extra.keys().next(),
+            Webhook::Watchlist(p) => p.extra.keys().next(),
+            Webhook::FullAuto(p) => p.extra.keys().next(),
+            Webhook::Ine(p) => p.extra.keys().next(),
+            Webhook::Curp(p) => p.extra.keys().next(),
+            Webhook::IneCurp(p) => p.extra.keys().next(),
+            Webhook::Unknown(_) => None,
+        };
+        top.cloned()
+    }
+}
+
+impl fmt::Display for Flaw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Flaw {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
+        Flaw::ALL
+            .into_iter()
+            .find(|f| f.name() == wanted)
+            .ok_or_else(|| UnknownValue {
+                what: "flaw",
+                given: s.to_owned(),
+                expected: Flaw::ALL.iter().map(|f| f.name().to_owned()).collect(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for flaw in Flaw::ALL {
+            assert_eq!(flaw.name().parse::<Flaw>().unwrap(), flaw);
+        }
+        let err = "nope".parse::<Flaw>().unwrap_err().to_string();
+        assert!(err.contains("restringify"), "{err}");
+    }
+
+    #[test]
+    fn flawed_checks_differ_from_the_right_one_where_they_should() {
+        let secret = SharedSecret::new("s3cret").unwrap();
+        let pretty = b"{\n  \"a\": 1\n}";
+        let good = sign_hex(&secret, pretty);
+        assert!(veriff_mock_contract::verify(&secret, pretty, Some(&good)).is_ok());
+        assert!(
+            Flaw::Restringify
+                .verify(&secret, pretty, Some(&good))
+                .unwrap()
+                .is_err()
+        );
+        let upper = good.to_ascii_uppercase();
+        assert!(
+            Flaw::CaseSensitiveHex
+                .verify(&secret, pretty, Some(&upper))
+                .unwrap()
+                .is_err()
+        );
+        assert!(
+            Flaw::CaseSensitiveHex
+                .verify(&secret, pretty, Some(&good))
+                .unwrap()
+                .is_ok()
+        );
+        assert!(
+            Flaw::SkipSignature
+                .verify(&secret, pretty, None)
+                .unwrap()
+                .is_ok()
+        );
+        assert!(Flaw::Slow.verify(&secret, pretty, None).is_none());
+    }
+}

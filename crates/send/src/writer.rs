@@ -1,0 +1,303 @@
+//! The store writer: one blocking task that commits batches of records, then forwards their
+//! events to the consumer. An outcome is never reported before it is committed.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rusqlite::params;
+use tokio::sync::mpsc;
+
+use crate::client::AttemptResult;
+use crate::event::{DeliveryEvent, Histogram, Summary, Trigger};
+use crate::job::{DeliveryId, Payload, headers_to_text};
+use crate::outcome::ErrorKind;
+use crate::store::{DeliveryState, Store, StoreError};
+
+/// Most records per transaction.
+const MAX_BATCH: usize = 4096;
+/// Below this many queued records, wait [`BATCH_WAIT`] for more before committing.
+const SMALL_BATCH: usize = 64;
+/// How long a small batch waits for company.
+const BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(2);
+
+fn drain(ops: &mut mpsc::Receiver<WriteOp>, batch: &mut Vec<WriteOp>) {
+    while batch.len() < MAX_BATCH {
+        match ops.try_recv() {
+            Ok(op) => batch.push(op),
+            Err(_) => break,
+        }
+    }
+}
+
+pub(crate) struct QueuedWrite {
+    pub payload: Arc<Payload>,
+    pub status: Option<String>,
+    pub session_id: Option<String>,
+    pub vendor_data: Option<String>,
+    pub created_ms: i64,
+    /// When the first attempt is due (Unix ms): now, or later for a `not_before` job.
+    pub next_at_ms: i64,
+}
+
+pub(crate) struct AttemptWrite {
+    pub id: DeliveryId,
+    pub attempt: u32,
+    pub trigger: Trigger,
+    pub started_ms: i64,
+    pub finished_ms: i64,
+    pub result: AttemptResult,
+    /// Final classification of the attempt (transport error or status-based).
+    pub error: Option<ErrorKind>,
+    pub next_at_ms: Option<i64>,
+    pub state: DeliveryState,
+    pub attempts: u32,
+    pub policy_attempts: u32,
+    /// Events after `attempt_finished` (retry_scheduled, delivered, …).
+    pub events: Vec<DeliveryEvent>,
+}
+
+pub(crate) enum WriteOp {
+    Queued(Box<QueuedWrite>),
+    Attempt(Box<AttemptWrite>),
+    /// A state change without an attempt (e.g. exhausted on resume under a shorter policy).
+    State {
+        id: DeliveryId,
+        state: DeliveryState,
+        event: Option<DeliveryEvent>,
+    },
+    Event(DeliveryEvent),
+    Finish {
+        pending: u64,
+        stopped: bool,
+    },
+}
+
+struct Tally {
+    summary: Summary,
+    hist: Histogram,
+    started: Instant,
+}
+
+impl Tally {
+    fn see(&mut self, e: &DeliveryEvent) {
+        let s = &mut self.summary;
+        match e {
+            DeliveryEvent::AttemptFinished {
+                attempt,
+                trigger,
+                error,
+                latency_us,
+                ..
+            } => {
+                s.attempts += 1;
+                match trigger {
+                    Trigger::Manual => s.manual += 1,
+                    Trigger::Duplicate => s.duplicates += 1,
+                    Trigger::Scheduled if *attempt > 1 => s.retried += 1,
+                    Trigger::Scheduled => {}
+                }
+                if *error != Some(ErrorKind::Cancelled) {
+                    self.hist.record(*latency_us);
+                }
+            }
+            DeliveryEvent::Delivered { .. } => s.delivered += 1,
+            DeliveryEvent::Exhausted { .. } => s.exhausted += 1,
+            DeliveryEvent::ExpectedRejection { .. } => s.expected_rejections += 1,
+            DeliveryEvent::UnexpectedOutcome { .. } => s.unexpected += 1,
+            _ => {}
+        }
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Runs the writer until every sender is gone or a `Finish` arrives. Blocking: call from
+/// `spawn_blocking`.
+pub(crate) fn run(
+    mut store: Store,
+    run_id: u64,
+    mut ops: mpsc::Receiver<WriteOp>,
+    events: mpsc::Sender<Vec<DeliveryEvent>>,
+    ready: DeliveryEvent,
+) -> Result<Summary, StoreError> {
+    let mut tally = Tally {
+        summary: Summary {
+            run_id,
+            ..Summary::default()
+        },
+        hist: Histogram::default(),
+        started: Instant::now(),
+    };
+    let mut consumer_alive = events.blocking_send(vec![ready]).is_ok();
+    let mut batch: Vec<WriteOp> = Vec::with_capacity(MAX_BATCH);
+    let mut out: Vec<DeliveryEvent> = Vec::with_capacity(MAX_BATCH * 2);
+    let mut finish: Option<(u64, bool)> = None;
+    loop {
+        let Some(first) = ops.blocking_recv() else {
+            break;
+        };
+        batch.push(first);
+        drain(&mut ops, &mut batch);
+        if batch.len() < SMALL_BATCH && !matches!(batch.last(), Some(WriteOp::Finish { .. })) {
+            // Under load, wait a moment for more records: one transaction and one wake-up per
+            // batch instead of per record. Bounded, so a quiet run still reports promptly.
+            std::thread::sleep(BATCH_WAIT);
+            drain(&mut ops, &mut batch);
+        }
+        commit(&mut store, run_id, &mut batch, &mut out, &mut finish)?;
+        for e in &out {
+            tally.see(e);
+        }
+        if consumer_alive && !out.is_empty() {
+            // One message per batch: no wake-up ping-pong per event with the consumer.
+            let sent = std::mem::replace(&mut out, Vec::with_capacity(MAX_BATCH * 2));
+            consumer_alive = events.blocking_send(sent).is_ok();
+        } else {
+            out.clear();
+        }
+        if finish.is_some() {
+            break;
+        }
+    }
+    let (pending, stopped) = finish.unwrap_or((0, true));
+    let s = &mut tally.summary;
+    s.pending = pending;
+    s.stopped = stopped;
+    s.latency_p50_us = tally.hist.quantile(0.5);
+    s.latency_p99_us = tally.hist.quantile(0.99);
+    s.latency_max_us = tally.hist.max();
+    s.elapsed_ms = u64::try_from(tally.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let summary = tally.summary;
+    // Checkpoint so the main file holds everything (a WAL left behind is still valid).
+    let _ = store
+        .conn_mut()
+        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    if consumer_alive {
+        let _ = events.blocking_send(vec![DeliveryEvent::Finished {
+            summary: summary.clone(),
+        }]);
+    }
+    Ok(summary)
+}
+
+fn commit(
+    store: &mut Store,
+    run_id: u64,
+    batch: &mut Vec<WriteOp>,
+    out: &mut Vec<DeliveryEvent>,
+    finish: &mut Option<(u64, bool)>,
+) -> Result<(), StoreError> {
+    let tx = store.conn_mut().transaction()?;
+    {
+        let mut ins_delivery = tx.prepare_cached(
+            "INSERT INTO deliveries (id, run_id, kind, status_label, session_id, vendor_data, url, body,
+                headers, tampered, state, attempts, policy_attempts, next_attempt_at, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', 0, 0, ?12, ?11, ?11)",
+        )?;
+        let mut ins_attempt = tx.prepare_cached(
+            "INSERT INTO attempts (delivery_id, attempt, trigger, started_at, finished_at, latency_us,
+                http_status, error_kind, error_detail, response_headers, response_body,
+                response_truncated, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?;
+        let mut upd_delivery = tx.prepare_cached(
+            "UPDATE deliveries SET state = ?2, attempts = max(attempts, ?3),
+                policy_attempts = max(policy_attempts, ?4), next_attempt_at = ?5,
+                last_status = ?6, last_error = ?7, updated_at = ?8 WHERE id = ?1",
+        )?;
+        let mut upd_state = tx.prepare_cached(
+            "UPDATE deliveries SET state = ?2, next_attempt_at = NULL WHERE id = ?1",
+        )?;
+        for op in batch.drain(..) {
+            match op {
+                WriteOp::Queued(q) => {
+                    let p = &q.payload;
+                    let url = p.url.to_string();
+                    ins_delivery.execute(params![
+                        i64::try_from(p.id).unwrap_or(i64::MAX),
+                        i64::try_from(run_id).unwrap_or(i64::MAX),
+                        p.kind,
+                        q.status,
+                        q.session_id,
+                        q.vendor_data,
+                        url,
+                        &p.body[..],
+                        headers_to_text(p.headers.iter().map(|(a, b)| (a, b))),
+                        p.tampered,
+                        q.created_ms,
+                        q.next_at_ms,
+                    ])?;
+                    out.push(DeliveryEvent::Queued {
+                        id: p.id,
+                        kind: p.kind.clone(),
+                        url,
+                        tampered: p.tampered,
+                    });
+                }
+                WriteOp::Attempt(a) => {
+                    let id = i64::try_from(a.id).unwrap_or(i64::MAX);
+                    let latency_us =
+                        u64::try_from(a.result.latency.as_micros()).unwrap_or(u64::MAX);
+                    let error = a.error.map(ErrorKind::as_str);
+                    ins_attempt.execute(params![
+                        id,
+                        a.attempt,
+                        a.trigger.as_str(),
+                        a.started_ms,
+                        a.finished_ms,
+                        i64::try_from(latency_us).unwrap_or(i64::MAX),
+                        a.result.status,
+                        error,
+                        a.result.detail,
+                        a.result.response_headers,
+                        &a.result.body_prefix[..],
+                        a.result.body_truncated,
+                        a.next_at_ms,
+                    ])?;
+                    upd_delivery.execute(params![
+                        id,
+                        a.state.as_str(),
+                        a.attempts,
+                        a.policy_attempts,
+                        if a.state.is_final() {
+                            None
+                        } else {
+                            a.next_at_ms
+                        },
+                        a.result.status,
+                        error,
+                        a.finished_ms,
+                    ])?;
+                    let a = *a;
+                    out.push(DeliveryEvent::AttemptFinished {
+                        id: a.id,
+                        attempt: a.attempt,
+                        trigger: a.trigger,
+                        status: a.result.status,
+                        error: a.error,
+                        detail: a.result.detail,
+                        latency_us,
+                        response_prefix: lossy(&a.result.body_prefix),
+                        response_truncated: a.result.body_truncated,
+                    });
+                    out.extend(a.events);
+                }
+                WriteOp::State { id, state, event } => {
+                    upd_state.execute(params![
+                        i64::try_from(id).unwrap_or(i64::MAX),
+                        state.as_str()
+                    ])?;
+                    out.extend(event);
+                }
+                WriteOp::Event(e) => out.push(e),
+                WriteOp::Finish { pending, stopped } => {
+                    *finish = Some((pending, stopped));
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}

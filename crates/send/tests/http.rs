@@ -1,0 +1,385 @@
+//! The real HTTP transport against tiny servers on 127.0.0.1:0 (real time, short timeouts).
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use veriff_mock_contract::{Kind, SharedSecret, verify};
+use veriff_mock_send::{
+    DeliveryEvent, DeliveryState, EngineConfig, Job, JobSource, RetryPolicy, Signer, Store,
+    parse_url, start,
+};
+
+const SECRET: &str = "abcdef12-abcd-abcd-abcd-abcdef012345";
+
+type Handler =
+    Arc<dyn Fn(&str, &http::HeaderMap, &Bytes) -> (Duration, Response<Full<Bytes>>) + Send + Sync>;
+
+async fn http_server(h: Handler) -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = l.accept().await {
+            let h = h.clone();
+            tokio::spawn(async move {
+                let svc = service_fn(move |req: Request<Incoming>| {
+                    let h = h.clone();
+                    async move {
+                        let (parts, body) = req.into_parts();
+                        let body = body.collect().await?.to_bytes();
+                        let (delay, resp) = h(parts.uri.path(), &parts.headers, &body);
+                        if !delay.is_zero() {
+                            tokio::time::sleep(delay).await;
+                        }
+                        Ok::<_, hyper::Error>(resp)
+                    }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(s), svc)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+fn resp(code: u16, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = StatusCode::from_u16(code).unwrap();
+    r
+}
+
+fn signer() -> Signer {
+    Signer::new(SharedSecret::new(SECRET).unwrap(), "api-key").unwrap()
+}
+
+fn body(i: usize) -> String {
+    format!(r#"{{"status":"success","verification":{{"id":"s-{i}","vendorData":"v{i}"}}}}"#)
+}
+
+fn signature_ok(h: &http::HeaderMap, b: &Bytes) -> bool {
+    let secret = SharedSecret::new(SECRET).unwrap();
+    verify(
+        &secret,
+        b,
+        h.get("x-hmac-signature").and_then(|v| v.to_str().ok()),
+    )
+    .is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_payload_delivered_after_three_500s() {
+    let seen: Arc<Mutex<HashMap<Bytes, u32>>> = Arc::default();
+    let bad_sigs = Arc::new(AtomicUsize::new(0));
+    let (s2, b2) = (seen.clone(), bad_sigs.clone());
+    let addr = http_server(Arc::new(move |_, h, b| {
+        if !signature_ok(h, b) {
+            b2.fetch_add(1, Ordering::SeqCst);
+        }
+        let mut m = s2.lock().unwrap();
+        let n = m.entry(b.clone()).or_default();
+        *n += 1;
+        (Duration::ZERO, resp(if *n <= 3 { 500 } else { 200 }, "ok"))
+    }))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = EngineConfig::default();
+    c.store_path = dir.path().join("d.db");
+    c.retry = RetryPolicy::veriff().time_scale(36000.0);
+    c.concurrency = 16;
+    let url = parse_url(&format!("http://{addr}/decision")).unwrap();
+    let jobs = (0..200).map(move |i| Job::new(Kind::Decision, url.clone(), body(i)));
+    let t0 = Instant::now();
+    let (engine, mut rx) = start(c, JobSource::from_iter(signer(), jobs)).unwrap();
+    let mut delivered = 0;
+    while let Some(e) = rx.recv().await {
+        if let DeliveryEvent::Delivered {
+            attempts, status, ..
+        } = e
+        {
+            assert_eq!((attempts, status), (4, 200));
+            delivered += 1;
+        }
+    }
+    let s = engine.wait().await.unwrap();
+    assert_eq!(delivered, 200);
+    assert_eq!(s.delivered, 200);
+    assert_eq!(s.attempts, 800);
+    assert_eq!(s.retried, 600);
+    assert_eq!(s.exit_code(), 0);
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    assert_eq!(bad_sigs.load(Ordering::SeqCst), 0);
+    assert!(seen.lock().unwrap().values().all(|n| *n == 4));
+    let store = Store::open_read_only(dir.path().join("d.db")).unwrap();
+    assert_eq!(store.attempt_count(None).unwrap(), 800);
+    let counts = store.counts(None).unwrap();
+    assert_eq!(
+        (counts.total, counts.delivered, counts.attempts),
+        (200, 200, 800)
+    );
+    let d = store.delivery(17).unwrap().unwrap();
+    assert_eq!(d.attempts.len(), 4);
+    assert_eq!(
+        d.attempts.iter().map(|a| a.http_status).collect::<Vec<_>>(),
+        [Some(500), Some(500), Some(500), Some(200)]
+    );
+    assert_eq!(d.attempts[0].error_kind.as_deref(), Some("http_status"));
+    assert_eq!(d.attempts[0].response_body, b"ok");
+    assert!(d.request_headers.contains("x-hmac-signature: "));
+    assert!(!d.request_headers.contains(SECRET));
+}
+
+async fn raw_server(behaviour: &'static str) -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut s, _)) = l.accept().await {
+            match behaviour {
+                "silent" => held.push(s),
+                "close" => drop(s),
+                _ => {
+                    tokio::spawn(async move {
+                        let mut buf = [0u8; 1024];
+                        let _ = s.read(&mut buf).await;
+                        let _ = s.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\x00\x01garbage").await;
+                        let _ = s.shutdown().await;
+                    });
+                }
+            }
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failure_modes_get_clear_error_kinds_and_nothing_hangs() {
+    let big = Bytes::from(vec![b'x'; 10 * 1024 * 1024]);
+    let redirected = Arc::new(AtomicBool::new(false));
+    let r2 = redirected.clone();
+    let addr = http_server(Arc::new(move |path, _, _| match path {
+        "/slow" => (Duration::from_secs(3), resp(200, "late")),
+        "/a-bit-slow" => (Duration::from_millis(100), resp(200, "fine")),
+        "/big" => (Duration::ZERO, resp(200, big.clone())),
+        "/redirect" => {
+            let mut r = resp(302, "");
+            r.headers_mut()
+                .insert("location", "/elsewhere".parse().unwrap());
+            (Duration::ZERO, r)
+        }
+        _ => {
+            r2.store(true, Ordering::SeqCst);
+            (Duration::ZERO, resp(200, ""))
+        }
+    }))
+    .await;
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let silent = raw_server("silent").await;
+    let hangup = raw_server("close").await;
+    let garbage = raw_server("garbage").await;
+    let urls = [
+        format!("http://{closed}/"),
+        format!("http://{silent}/"),
+        format!("http://{addr}/slow"),
+        format!("http://{addr}/big"),
+        format!("http://{garbage}/"),
+        format!("http://{addr}/redirect"),
+        format!("http://{hangup}/"),
+        format!("https://{addr}/tls"),
+        format!("http://{addr}/a-bit-slow"),
+    ];
+    let expected = [
+        ("connect_refused", DeliveryState::Exhausted),
+        ("timeout", DeliveryState::Exhausted),
+        ("timeout", DeliveryState::Exhausted),
+        ("", DeliveryState::Delivered),
+        ("protocol", DeliveryState::Exhausted),
+        ("redirect", DeliveryState::Exhausted),
+        ("connection_closed", DeliveryState::Exhausted),
+        ("tls", DeliveryState::Exhausted),
+        ("", DeliveryState::Delivered),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = EngineConfig::default();
+    c.store_path = dir.path().join("d.db");
+    c.retry = "50ms,50ms".parse().unwrap();
+    c.http.timeout = Duration::from_millis(500);
+    c.http.connect_timeout = Duration::from_millis(500);
+    let jobs: Vec<Job> = urls
+        .iter()
+        .enumerate()
+        .map(|(i, u)| Job::new(Kind::Event, parse_url(u).unwrap(), body(i)))
+        .collect();
+    let t0 = Instant::now();
+    let (engine, mut rx) = start(c, JobSource::from_iter(signer(), jobs)).unwrap();
+    while rx.recv().await.is_some() {}
+    let s = engine.wait().await.unwrap();
+    let elapsed = t0.elapsed();
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert_eq!(s.delivered, 2);
+    assert_eq!(s.exhausted, 7);
+    assert_eq!(s.exit_code(), 1);
+    assert!(
+        !redirected.load(Ordering::SeqCst),
+        "redirects are not followed"
+    );
+    let store = Store::open_read_only(dir.path().join("d.db")).unwrap();
+    for (i, (kind, state)) in expected.iter().enumerate() {
+        let d = store.delivery(i as u64 + 1).unwrap().unwrap();
+        assert_eq!(d.delivery.state, *state, "{}", urls[i]);
+        if *state == DeliveryState::Exhausted {
+            assert_eq!(d.attempts.len(), 3, "{}", urls[i]);
+            for a in &d.attempts {
+                assert_eq!(a.error_kind.as_deref(), Some(*kind), "{}: {a:?}", urls[i]);
+                assert!(a.finished_at_ms - a.started_at_ms < 1500);
+            }
+        }
+    }
+    let big = store.delivery(4).unwrap().unwrap();
+    assert_eq!(big.attempts[0].response_body.len(), 4096);
+    assert!(big.attempts[0].response_truncated);
+    let redirect = store.delivery(6).unwrap().unwrap();
+    assert_eq!(redirect.attempts[0].http_status, Some(302));
+    assert!(
+        redirect.attempts[0]
+            .response_headers
+            .contains("location: /elsewhere")
+    );
+}
+
+#[test]
+fn resume_after_a_crash_delivers_the_rest_and_never_resends_a_recorded_200() {
+    let main_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let phase2 = Arc::new(AtomicBool::new(false));
+    let hits2: Arc<Mutex<Vec<Bytes>>> = Arc::default();
+    let (p, h) = (phase2.clone(), hits2.clone());
+    let addr = main_rt.block_on(http_server(Arc::new(move |_, _, b| {
+        if p.load(Ordering::SeqCst) {
+            h.lock().unwrap().push(b.clone());
+            return (Duration::ZERO, resp(200, ""));
+        }
+        // Phase 1: even payloads succeed, odd ones fail; a little latency keeps some in flight.
+        let odd = b
+            .windows(2)
+            .any(|w| w[0].is_ascii_digit() && w[1] == b'"' && (w[0] - b'0') % 2 == 1);
+        (
+            Duration::from_millis(5),
+            resp(if odd { 500 } else { 200 }, ""),
+        )
+    })));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    let url = parse_url(&format!("http://{addr}/hook")).unwrap();
+    let n = 100;
+
+    // Phase 1: its own runtime, dropped mid-run (no stop, no flush of in-flight work).
+    let (p1, u1) = (path.clone(), url.clone());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let mut c = EngineConfig::default();
+            c.store_path = p1;
+            c.concurrency = 4;
+            c.retry = RetryPolicy::veriff();
+            let jobs = (0..n).map(move |i| Job::new(Kind::Decision, u1.clone(), body(i)));
+            let (engine, mut rx) = start(c, JobSource::from_iter(signer(), jobs)).unwrap();
+            let mut finished = 0;
+            while let Some(e) = rx.recv().await {
+                if matches!(e, DeliveryEvent::AttemptFinished { .. }) {
+                    finished += 1;
+                    if finished == n / 2 {
+                        break;
+                    }
+                }
+            }
+            std::mem::forget(engine);
+        });
+        rt.shutdown_background();
+    })
+    .join()
+    .unwrap();
+    // Let the orphaned store writer notice and exit.
+    std::thread::sleep(Duration::from_millis(200));
+
+    let store = Store::open_read_only(&path).unwrap();
+    let before = store.counts(None).unwrap();
+    assert!(before.delivered > 0 && before.pending > 0, "{before:?}");
+    let mut delivered_bodies = HashSet::new();
+    for id in store.ids_in_state(None, DeliveryState::Delivered).unwrap() {
+        delivered_bodies.insert(Bytes::from(store.delivery(id).unwrap().unwrap().body));
+    }
+    drop(store);
+
+    // Phase 2: resume with a fast time scale; the receiver now accepts everything.
+    phase2.store(true, Ordering::SeqCst);
+    let summary = main_rt.block_on(async {
+        let mut c = EngineConfig::default();
+        c.store_path = path.clone();
+        c.resume = true;
+        c.retry = RetryPolicy::veriff().time_scale(36000.0);
+        let (engine, mut rx) = start(c, JobSource::none()).unwrap();
+        let mut resumed = None;
+        while let Some(e) = rx.recv().await {
+            if let DeliveryEvent::Ready { resumed: r, .. } = e {
+                resumed = Some(r);
+            }
+        }
+        assert_eq!(resumed, Some(before.pending));
+        engine.wait().await.unwrap()
+    });
+    assert_eq!(summary.delivered, before.pending);
+    assert_eq!(summary.exit_code(), 0);
+    let after = Store::open_read_only(&path).unwrap().counts(None).unwrap();
+    assert_eq!(after.delivered, after.total);
+    assert_eq!(after.pending, 0);
+    let hits = hits2.lock().unwrap();
+    assert_eq!(hits.len() as u64, before.pending);
+    for b in hits.iter() {
+        assert!(
+            !delivered_bodies.contains(b),
+            "a recorded 200 was sent again"
+        );
+    }
+}
+
+#[tokio::test]
+async fn tls_options_are_checked_when_the_engine_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = EngineConfig::default();
+    c.store_path = dir.path().join("d.db");
+    c.http.ca_file = Some(dir.path().join("missing.pem"));
+    let err = start(c.clone(), JobSource::none()).unwrap_err();
+    assert!(err.to_string().contains("missing.pem"), "{err}");
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    c.http.ca_file = Some(empty);
+    assert!(start(c.clone(), JobSource::none()).is_err());
+    // insecure builds a client that accepts any certificate; with nothing to do the run ends at once.
+    c.http.ca_file = None;
+    c.http.insecure = true;
+    let (engine, mut rx) = start(c, JobSource::none()).unwrap();
+    while rx.recv().await.is_some() {}
+    let s = engine.wait().await.unwrap();
+    assert_eq!((s.attempts, s.exit_code()), (0, 0));
+}

@@ -1,0 +1,165 @@
+//! Screen snapshots. The clock, the port and every id are fixed by `fixtures`, so nothing needs
+//! filtering.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+use veriff_mock_tui::{App, Command, DetailSource, Mode, areas, render};
+
+use crate::fixtures;
+
+/// Lays out, reads the rows that fit (from `source` or the cache), draws; returns the terminal.
+pub fn draw(
+    app: &mut App,
+    source: Option<&mut dyn DetailSource>,
+    w: u16,
+    h: u16,
+) -> Terminal<TestBackend> {
+    let a = areas(app, Rect::new(0, 0, w, h));
+    app.set_page_size(a.table_rows());
+    app.refresh(source);
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| render(app, f)).unwrap();
+    terminal
+}
+
+#[test]
+fn empty_start() {
+    let mut app = App::new(fixtures::header(), Mode::Live, fixtures::options(true));
+    app.set_now(fixtures::at(0));
+    let t = draw(&mut app, None, 80, 24);
+    insta::assert_snapshot!("empty_start_80x24", t.backend());
+}
+
+#[test]
+fn retries_in_progress() {
+    let mut app = fixtures::app_with_retries();
+    let t = draw(&mut app, None, 120, 32);
+    insta::assert_snapshot!("retries_in_progress_120x32", t.backend());
+}
+
+#[test]
+fn layout_80x24() {
+    let mut app = fixtures::app_with_retries();
+    let t = draw(&mut app, None, 80, 24);
+    insta::assert_snapshot!("retries_in_progress_80x24", t.backend());
+}
+
+#[test]
+fn large_terminal_puts_charts_beside_the_table() {
+    let mut app = fixtures::app_with_retries();
+    let t = draw(&mut app, None, 200, 50);
+    insta::assert_snapshot!("retries_in_progress_200x50", t.backend());
+}
+
+#[test]
+fn detail_pane() {
+    let mut source = fixtures::source();
+    let mut app = fixtures::app_with_retries();
+    // Sort by latency: delivery 4 (the 5 s timeout, then 90 ms) is first... by last latency 90 ms.
+    // Simpler: search for it.
+    for c in "user-1004".chars() {
+        app.handle(Command::SearchChar(c));
+    }
+    app.handle(Command::SearchSubmit);
+    draw(&mut app, Some(&mut source), 100, 56);
+    assert!(app.handle(Command::OpenDetail).is_none());
+    let t = draw(&mut app, Some(&mut source), 100, 56);
+    let text = t.backend().to_string();
+    assert!(text.contains(fixtures::SIGNATURE), "signature shown");
+    insta::assert_snapshot!("detail_pane_100x56", t.backend());
+}
+
+#[test]
+fn filter_applied() {
+    let mut app = fixtures::app_with_retries();
+    app.handle(Command::CycleFilter); // failed
+    let t = draw(&mut app, None, 100, 30);
+    let text = t.backend().to_string();
+    assert!(text.contains("filter failed"));
+    assert!(
+        !text.contains("user-1001"),
+        "a delivered row is filtered out"
+    );
+    insta::assert_snapshot!("filter_failed_100x30", t.backend());
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = fixtures::app_with_retries();
+    app.handle(Command::ToggleHelp);
+    let t = draw(&mut app, None, 80, 24);
+    insta::assert_snapshot!("help_80x24", t.backend());
+}
+
+#[test]
+fn search_prompt() {
+    let mut app = fixtures::app_with_retries();
+    app.handle(Command::StartSearch);
+    for c in "1010".chars() {
+        app.handle(Command::SearchChar(c));
+    }
+    let t = draw(&mut app, None, 80, 24);
+    let text = t.backend().to_string();
+    assert!(text.contains("/1010"));
+    assert!(text.contains("user-1010"));
+    assert!(!text.contains("user-1003"));
+}
+
+fn cell_fg(t: &Terminal<TestBackend>, needle: &str) -> Color {
+    let buf = t.backend().buffer();
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width)
+            .map(|x| buf[(x, y)].symbol().to_owned())
+            .collect();
+        if let Some(byte) = line.find(needle) {
+            let x = u16::try_from(line[..byte].chars().count()).unwrap();
+            return buf[(x, y)].fg;
+        }
+    }
+    panic!("{needle} not on screen");
+}
+
+#[test]
+fn statuses_are_coloured_unless_no_color() {
+    let mut app = fixtures::app_with_retries();
+    let t = draw(&mut app, None, 120, 32);
+    assert_eq!(cell_fg(&t, "429 "), Color::LightRed);
+    assert_eq!(cell_fg(&t, "503 "), Color::Red);
+    assert_eq!(cell_fg(&t, "200 "), Color::Green);
+
+    let mut plain = App::new(fixtures::header(), Mode::Live, fixtures::options(false));
+    for e in fixtures::run_with_retries() {
+        plain.apply_event(e);
+    }
+    plain.set_now(fixtures::now());
+    let t = draw(&mut plain, None, 120, 32);
+    let buf = t.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!(cell.fg, Color::Reset, "NO_COLOR: no foreground colours");
+        assert_eq!(cell.bg, Color::Reset, "NO_COLOR: no background colours");
+    }
+}
+
+#[test]
+fn every_size_renders_without_panicking() {
+    let mut source = fixtures::source();
+    for (w, h) in [
+        (1, 1),
+        (20, 5),
+        (40, 10),
+        (80, 24),
+        (81, 25),
+        (139, 40),
+        (140, 40),
+        (300, 90),
+    ] {
+        let mut app = fixtures::app_with_retries();
+        draw(&mut app, None, w, h);
+        app.handle(Command::OpenDetail);
+        draw(&mut app, Some(&mut source), w, h);
+        app.handle(Command::ToggleHelp);
+        draw(&mut app, Some(&mut source), w, h);
+    }
+}

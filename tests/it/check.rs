@@ -1,0 +1,361 @@
+//! `veriff-mock check` end to end: against the embedded receiver (correct, then with each flaw on
+//! purpose), against a receiver written in Python (tests/receivers/receiver.py), exit codes, JSON
+//! and JUnit output.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+use veriff_mock_contract::SharedSecret;
+use veriff_mock_receiver::{Flaw, Receiver, RunningReceiver};
+
+use crate::support::{self, Output};
+
+const SECRET: &str = "abcdef12-abcd-abcd-abcd-abcdef012345";
+
+/// The checks each flaw must fail (besides, where they apply, the property checks).
+fn caught_by(flaw: Flaw) -> &'static [&'static str] {
+    match flaw {
+        Flaw::SkipSignature => &[
+            "signature/wrong-secret",
+            "signature/missing",
+            "signature/api-key-as-secret",
+            "signature/legacy-only",
+            "signature/body-changed",
+        ],
+        Flaw::Restringify => &["compat/pretty-printed", "compat/escaped-non-ascii"],
+        Flaw::CaseSensitiveHex => &["signature/uppercase-hex"],
+        Flaw::StrictSchema => &["compat/unknown-fields"],
+        Flaw::UnknownKind500 => &["compat/unknown-event-type"],
+        Flaw::NotIdempotent => &["delivery/duplicate"],
+        Flaw::Slow => &["delivery/response-time"],
+    }
+}
+
+/// The embedded receiver on its own runtime (the command under test builds its own).
+struct Embedded {
+    receiver: Option<RunningReceiver>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Embedded {
+    fn start(flaw: Option<Flaw>) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut builder = Receiver::builder().secret(SharedSecret::new(SECRET).unwrap());
+        if let Some(flaw) = flaw {
+            builder = builder.flaw(flaw);
+        }
+        let receiver = runtime.block_on(builder.start()).unwrap();
+        Embedded {
+            receiver: Some(receiver),
+            runtime,
+        }
+    }
+
+    fn url(&self) -> String {
+        self.receiver.as_ref().unwrap().url()
+    }
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        if let Some(r) = self.receiver.take() {
+            let _guard = self.runtime.enter();
+            drop(r);
+        }
+    }
+}
+
+/// tests/receivers/receiver.py, started with `python3`, killed on drop.
+struct Python {
+    child: Child,
+    url: String,
+}
+
+impl Python {
+    fn start(flaw: Option<Flaw>) -> Self {
+        let script: PathBuf = [
+            env!("CARGO_MANIFEST_DIR"),
+            "tests",
+            "receivers",
+            "receiver.py",
+        ]
+        .iter()
+        .collect();
+        let mut command = Command::new("python3");
+        command
+            .arg(&script)
+            .args(["--port", "0", "--secret", SECRET])
+            .env_remove("RECEIVER_FLAW")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(flaw) = flaw {
+            command.args(["--flaw", flaw.name()]);
+        }
+        let mut child = command
+            .spawn()
+            .expect("python3 runs tests/receivers/receiver.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("url: ")
+            .unwrap_or_else(|| panic!("receiver.py printed {line:?}"))
+            .to_owned();
+        Python { child, url }
+    }
+}
+
+impl Drop for Python {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The timeout to run `check` with: the default (2 s) against the slow flaw, which answers after
+/// 3 s; a generous one otherwise, so a loaded CI machine cannot turn a slow answer into a failure.
+fn timeout_for(flaw: Option<Flaw>) -> &'static str {
+    if flaw == Some(Flaw::Slow) {
+        "2s"
+    } else {
+        "10s"
+    }
+}
+
+fn check_json(url: &str, extra: &[&str]) -> (Output, Value) {
+    let mut args = vec![
+        "check", "--to", url, "--secret", SECRET, "--cases", "16", "--seed", "5", "--output",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let out = support::run(&args);
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout_text(), out.stderr));
+    (out, json)
+}
+
+fn failed(json: &Value) -> BTreeSet<String> {
+    json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["passed"] == false)
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn check_named<'a>(json: &'a Value, name: &str) -> &'a Value {
+    json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name}"))
+}
+
+/// Parses a JUnit file with Python's XML parser: (testcases, failures, names).
+fn parse_junit(path: &std::path::Path) -> (usize, usize, Vec<String>) {
+    let script = "import sys, xml.etree.ElementTree as E\n\
+root = E.parse(sys.argv[1]).getroot()\n\
+cases = root.findall('.//testcase')\n\
+print(len(cases)); print(sum(1 for c in cases if c.find('failure') is not None))\n\
+for c in cases: print(c.get('name'))\n";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("python3 parses the JUnit file");
+    assert!(
+        out.status.success(),
+        "invalid XML: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let cases = lines.next().unwrap().parse().unwrap();
+    let failures = lines.next().unwrap().parse().unwrap();
+    (cases, failures, lines.map(str::to_owned).collect())
+}
+
+#[test]
+fn every_check_passes_against_the_embedded_receiver_with_a_valid_junit_file() {
+    let receiver = Embedded::start(None);
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("check.xml");
+    let out = support::run(&[
+        "check",
+        "--to",
+        &receiver.url(),
+        "--secret",
+        SECRET,
+        "--cases",
+        "32",
+        "--timeout",
+        timeout_for(None),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let text = out.stdout_text();
+    assert_eq!(out.code, 0, "{text}\n{}", out.stderr);
+    assert!(text.contains("PASS  compat/pretty-printed"), "{text}");
+    assert!(text.contains("26 checks: 26 passed, 0 failed"), "{text}");
+    let (cases, failures, names) = parse_junit(&junit);
+    assert_eq!((cases, failures), (26, 0));
+    assert!(
+        names.contains(&"delivery/duplicate".to_owned()),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn each_flaw_of_the_embedded_receiver_is_caught_by_its_checks() {
+    let handles: Vec<_> = Flaw::ALL
+        .into_iter()
+        .map(|flaw| {
+            std::thread::spawn(move || {
+                let receiver = Embedded::start(Some(flaw));
+                let dir = tempfile::tempdir().unwrap();
+                let junit = dir.path().join("check.xml");
+                let (out, json) = check_json(
+                    &receiver.url(),
+                    &[
+                        "--junit",
+                        junit.to_str().unwrap(),
+                        "--timeout",
+                        timeout_for(Some(flaw)),
+                    ],
+                );
+                (flaw, out, json, parse_junit(&junit))
+            })
+        })
+        .collect();
+    for handle in handles {
+        let (flaw, out, json, (cases, failures, _)) = handle.join().unwrap();
+        assert_eq!(out.code, 1, "{flaw}: {}", out.stderr);
+        assert!(out.stderr.contains("checks failed"), "{}", out.stderr);
+        let failed = failed(&json);
+        for name in caught_by(flaw) {
+            assert!(failed.contains(*name), "{flaw}: {name} passed: {json:#}");
+            let reason = check_named(&json, name)["reason"].as_str().unwrap();
+            assert!(reason.contains(", expected"), "{flaw}: {reason}");
+        }
+        if flaw != Flaw::Slow {
+            let unexpected: Vec<&String> = failed
+                .iter()
+                .filter(|n| !caught_by(flaw).contains(&n.as_str()) && !n.starts_with("property/"))
+                .collect();
+            assert!(unexpected.is_empty(), "{flaw}: {unexpected:?}");
+        }
+        assert_eq!(json["failed"].as_u64().unwrap() as usize, failed.len());
+        assert_eq!(
+            (cases, failures),
+            (json["checks"].as_array().unwrap().len(), failed.len())
+        );
+        // Where the property phase applies, it shrinks to a minimal payload and says how to
+        // reproduce it.
+        if matches!(
+            flaw,
+            Flaw::Restringify | Flaw::StrictSchema | Flaw::UnknownKind500
+        ) {
+            let property = check_named(&json, "property/valid-payloads");
+            assert_eq!(property["passed"], false, "{flaw}: {property:#}");
+            let reason = property["reason"].as_str().unwrap();
+            assert!(reason.contains("shrunk in"), "{flaw}: {reason}");
+            let curl = property["repro"]["curl"].as_str().unwrap();
+            assert!(
+                curl.starts_with("curl -sS -i -X POST 'http://127.0.0.1:"),
+                "{curl}"
+            );
+            let body = property["repro"]["body"].as_str().unwrap();
+            assert!(body.len() < 700, "{flaw}: not minimal: {body}");
+        }
+    }
+}
+
+#[test]
+fn a_python_receiver_gets_the_same_verdicts() {
+    let flaws: Vec<Option<Flaw>> = std::iter::once(None)
+        .chain(Flaw::ALL.into_iter().map(Some))
+        .collect();
+    let handles: Vec<_> = flaws
+        .into_iter()
+        .map(|flaw| {
+            std::thread::spawn(move || {
+                let python = Python::start(flaw);
+                let (out, json) = check_json(&python.url, &["--timeout", timeout_for(flaw)]);
+                (flaw, out, json)
+            })
+        })
+        .collect();
+    for handle in handles {
+        let (flaw, out, json) = handle.join().unwrap();
+        let failed = failed(&json);
+        match flaw {
+            None => {
+                assert_eq!(out.code, 0, "receiver.py: {json:#}");
+                assert!(failed.is_empty());
+            }
+            Some(flaw) => {
+                assert_eq!(out.code, 1, "{flaw}");
+                let fixed: BTreeSet<String> = failed
+                    .iter()
+                    .filter(|n| !n.starts_with("property/"))
+                    .cloned()
+                    .collect();
+                let expected: BTreeSet<String> = if flaw == Flaw::Slow {
+                    fixed.clone()
+                } else {
+                    caught_by(flaw).iter().map(|s| (*s).to_owned()).collect()
+                };
+                assert_eq!(fixed, expected, "receiver.py --flaw {flaw}");
+                for name in caught_by(flaw) {
+                    assert!(failed.contains(*name), "receiver.py --flaw {flaw}: {name}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_unreachable_receiver_is_a_failed_check_and_bad_arguments_are_usage_errors() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    drop(listener);
+    let out = support::run(&["check", "--to", &url, "--cases", "2", "--timeout", "500ms"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let text = out.stdout_text();
+    assert!(
+        text.contains("FAIL  valid/decision") && text.contains("no answer"),
+        "{text}"
+    );
+
+    for args in [
+        &["check", "--to", "not a url"][..],
+        &["check", "--to", "https://example.com/"],
+        &["check", "--to", &url, "--secret", " "],
+        &["check", "--to", &url, "--timeout", "soon"],
+        &["check", "--to", &url, "--kind", "passport"],
+    ] {
+        let out = support::run(args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.starts_with("veriff-mock: "), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn receive_accepts_a_flaw_name_and_refuses_an_unknown_one() {
+    let out = support::run(&["receive", "--flaw", "sloppy"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("restringify"), "{}", out.stderr);
+    let help = support::run(&["receive", "--help"]).stdout_text();
+    assert!(help.contains("--flaw"), "{help}");
+}

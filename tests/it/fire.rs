@@ -1,0 +1,545 @@
+//! `fire` against real servers on 127.0.0.1: retries, the store, hostile endpoints, chaos flags,
+//! NDJSON output and exit codes. Servers run on their own runtime thread, since `fire` starts its
+//! own runtime.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use veriff_mock_contract::Webhook;
+use veriff_mock_receiver::Receiver;
+
+use crate::independent;
+use crate::support::{Output, run};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn ndjson(out: &Output) -> Vec<Value> {
+    out.stdout_text()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn store_count(path: &Path, sql: &str) -> i64 {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn three_failures_then_success_for_200_payloads() {
+    let rt = runtime();
+    let receiver = rt
+        .block_on(
+            Receiver::builder()
+                .secret(
+                    veriff_mock_contract::SharedSecret::new(veriff_mock::DEFAULT_SECRET).unwrap(),
+                )
+                .status_sequence([500, 500, 500])
+                .start(),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("d.db");
+    let out = run(&[
+        "fire",
+        "--to",
+        &receiver.url(),
+        "--kind",
+        "decision",
+        "--count",
+        "200",
+        "--retry-schedule",
+        "veriff",
+        "--time-scale",
+        "36000",
+        "--store",
+        store.to_str().unwrap(),
+        "--seed",
+        "1",
+        "--no-tui",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout_text()
+            .contains("done: 200 delivered, 600 retries, 0 exhausted"),
+        "{}",
+        out.stdout_text()
+    );
+    assert_eq!(store_count(&store, "select count(*) from attempts"), 800);
+    assert_eq!(
+        store_count(
+            &store,
+            "select count(*) from deliveries where state = 'delivered' and attempts = 4"
+        ),
+        200
+    );
+    let stats = rt.block_on(receiver.shutdown());
+    assert_eq!(
+        (stats.ok, stats.failed_on_purpose, stats.unauthorized),
+        (200, 600, 0)
+    );
+}
+
+#[test]
+fn ndjson_output_follows_the_versioned_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("d.db");
+    let out = run(&[
+        "fire",
+        "--kind",
+        "event",
+        "--count",
+        "3",
+        "--seed",
+        "2",
+        "--store",
+        store.to_str().unwrap(),
+        "--output",
+        "ndjson",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let events = ndjson(&out);
+    assert_eq!(events[0]["type"], "ready");
+    assert_eq!(events.last().unwrap()["type"], "finished");
+    assert!(
+        events.iter().all(|e| e["v"] == 1),
+        "every event carries the schema version"
+    );
+    let count = |t: &str| events.iter().filter(|e| e["type"] == t).count();
+    assert_eq!(
+        (
+            count("queued"),
+            count("attempt_started"),
+            count("attempt_finished"),
+            count("delivered")
+        ),
+        (3, 3, 3, 3)
+    );
+    let finished = events
+        .iter()
+        .find(|e| e["type"] == "attempt_finished")
+        .unwrap();
+    assert_eq!(finished["status"], 200);
+    assert!(finished["latency_us"].is_u64());
+    assert_eq!(events.last().unwrap()["summary"]["delivered"], 3);
+}
+
+/// Hostile endpoints on 127.0.0.1, each with its own behaviour.
+fn hostile(kind: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    if kind == "closed" {
+        drop(listener);
+        return format!("http://{addr}/hook");
+    }
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+                let _ = stream.read(&mut buf);
+                let _ = match kind {
+                    "silent" => {
+                        std::thread::sleep(Duration::from_secs(5));
+                        Ok(())
+                    }
+                    "slow" => {
+                        std::thread::sleep(Duration::from_millis(1500));
+                        stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                    }
+                    "huge" => {
+                        let head = "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 10485760\r\n\r\n";
+                        stream.write_all(head.as_bytes()).and_then(|()| {
+                            let chunk = vec![b'x'; 65536];
+                            (0..160).try_for_each(|_| stream.write_all(&chunk))
+                        })
+                    }
+                    "garbage" => stream.write_all(b"SSH-2.0-OpenSSH_9.6\r\nthis is not http\r\n"),
+                    "redirect" => stream.write_all(b"HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:1/\r\ncontent-length: 0\r\n\r\n"),
+                    _ => Ok(()),
+                };
+            });
+        }
+    });
+    format!("http://{addr}/hook")
+}
+
+#[test]
+fn hostile_endpoints_are_recorded_with_an_error_kind_and_retried() {
+    let cases = [
+        ("closed", "connect_refused"),
+        ("silent", "timeout"),
+        ("slow", "timeout"),
+        ("huge", "http_status"),
+        ("garbage", "protocol"),
+        ("redirect", "redirect"),
+    ];
+    for (kind, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("d.db");
+        let started = Instant::now();
+        let out = run(&[
+            "fire",
+            "--to",
+            &hostile(kind),
+            "--kind",
+            "decision",
+            "--count",
+            "2",
+            "--seed",
+            "1",
+            "--retry-schedule",
+            "50ms,50ms",
+            "--timeout",
+            "1s",
+            "--connect-timeout",
+            "500ms",
+            "--store",
+            store.to_str().unwrap(),
+            "--output",
+            "ndjson",
+        ]);
+        let elapsed = started.elapsed();
+        assert_eq!(
+            out.code, 1,
+            "{kind}: every delivery is exhausted: {}",
+            out.stderr
+        );
+        assert!(elapsed < Duration::from_secs(12), "{kind} took {elapsed:?}");
+        let events = ndjson(&out);
+        let finished: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["type"] == "attempt_finished")
+            .collect();
+        assert_eq!(finished.len(), 6, "{kind}: 2 payloads × 3 attempts");
+        for e in &finished {
+            let error = e["error"].as_str().unwrap_or("none");
+            assert_eq!(error, expected, "{kind}: {e}");
+        }
+        assert_eq!(
+            events.iter().filter(|e| e["type"] == "exhausted").count(),
+            2,
+            "{kind}"
+        );
+        assert_eq!(
+            store_count(
+                &store,
+                "select count(*) from attempts where error_kind is not null"
+            ),
+            6,
+            "{kind}"
+        );
+    }
+}
+
+#[test]
+fn an_independent_receiver_verifies_every_signature_under_chaos() {
+    let rt = runtime();
+    let secret = "independent-secret-☃";
+    let receiver = rt.block_on(independent::start(secret));
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("d.db");
+    let out = run(&[
+        "fire",
+        "--to",
+        &receiver.url(),
+        "--scenario",
+        "mixed",
+        "--count",
+        "40",
+        "--seed",
+        "11",
+        "--secret",
+        secret,
+        "--api-key",
+        "my-api-key",
+        "--time-scale",
+        "1000000",
+        "--compat",
+        "--duplicate-rate",
+        "0.3",
+        "--shuffle",
+        "8",
+        "--vrf-headers",
+        "--legacy-signature",
+        "--store",
+        store.to_str().unwrap(),
+        "--no-tui",
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stderr, out.stdout_text());
+    let seen = receiver.seen();
+    assert!(
+        seen.len() > 80,
+        "a mixed run of 40 sessions sends many webhooks: {}",
+        seen.len()
+    );
+    let mut kinds = std::collections::BTreeSet::new();
+    for s in &seen {
+        assert!(
+            s.valid,
+            "signature rejected for {}",
+            String::from_utf8_lossy(&s.body)
+        );
+        assert_eq!(s.auth_client.as_deref(), Some("my-api-key"));
+        assert_eq!(s.content_type.as_deref(), Some("application/json"));
+        if let Ok(w) = Webhook::parse(&s.body) {
+            kinds.insert(w.kind().map_or("unknown".to_owned(), |k| k.to_string()));
+        }
+    }
+    assert!(kinds.len() >= 5, "kinds seen: {kinds:?}");
+    assert!(
+        out.stdout_text().contains("duplicates"),
+        "{}",
+        out.stdout_text()
+    );
+}
+
+#[test]
+fn every_kind_is_signed_for_an_independent_receiver() {
+    let rt = runtime();
+    let receiver = rt.block_on(independent::start("k"));
+    for kind in veriff_mock_contract::Kind::ALL {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(&[
+            "fire",
+            "--to",
+            &receiver.url(),
+            "--kind",
+            kind.name(),
+            "--count",
+            "5",
+            "--secret",
+            "k",
+            "--seed",
+            "3",
+            "--store",
+            dir.path().join("d.db").to_str().unwrap(),
+        ]);
+        assert_eq!(out.code, 0, "{kind}: {}", out.stderr);
+    }
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 40);
+    assert!(seen.iter().all(|s| s.valid));
+}
+
+#[test]
+fn tampered_signatures_are_expected_rejections_unless_accepted() {
+    let rt = runtime();
+    let strict = rt
+        .block_on(
+            Receiver::builder()
+                .secret(veriff_mock_contract::SharedSecret::new("t").unwrap())
+                .start(),
+        )
+        .unwrap();
+    let lax = rt.block_on(Receiver::builder().start()).unwrap(); // verifies nothing
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("d.db");
+    let args = |url: &str| -> Vec<String> {
+        [
+            "fire",
+            "--to",
+            url,
+            "--kind",
+            "decision",
+            "--count",
+            "10",
+            "--secret",
+            "t",
+            "--tamper-rate",
+            "1",
+            "--seed",
+            "5",
+            "--store",
+            store.to_str().unwrap(),
+            "--output",
+            "ndjson",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+    };
+    let a = args(&strict.url());
+    let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        out.code, 0,
+        "a receiver that rejects bad signatures passes: {}",
+        out.stderr
+    );
+    assert_eq!(
+        ndjson(&out).last().unwrap()["summary"]["expected_rejections"],
+        10
+    );
+    let a = args(&lax.url());
+    let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        out.code, 1,
+        "a receiver that accepts bad signatures fails the run"
+    );
+    assert_eq!(ndjson(&out).last().unwrap()["summary"]["unexpected"], 10);
+}
+
+#[test]
+fn config_routes_each_kind_to_its_url() {
+    let rt = runtime();
+    let decisions = rt.block_on(independent::start(veriff_mock::DEFAULT_SECRET));
+    let others = rt.block_on(independent::start(veriff_mock::DEFAULT_SECRET));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("veriff-mock.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "default = \"{}\"\n[urls]\ndecision = \"{}\"\n",
+            others.url(),
+            decisions.url()
+        ),
+    )
+    .unwrap();
+    let out = run(&[
+        "fire",
+        "--config",
+        config.to_str().unwrap(),
+        "--scenario",
+        "approved",
+        "--count",
+        "3",
+        "--time-scale",
+        "100000",
+        "--store",
+        dir.path().join("d.db").to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let decided: Vec<_> = decisions
+        .seen()
+        .iter()
+        .map(|s| Webhook::parse(&s.body).unwrap().kind())
+        .collect();
+    assert_eq!(decided.len(), 3);
+    assert!(
+        decided
+            .iter()
+            .all(|k| *k == Some(veriff_mock_contract::Kind::Decision))
+    );
+    assert!(others.seen().iter().all(
+        |s| Webhook::parse(&s.body).unwrap().kind() == Some(veriff_mock_contract::Kind::Event)
+    ));
+    assert_eq!(others.seen().len(), 6, "started + submitted per session");
+}
+
+#[test]
+fn usage_and_config_errors_are_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_toml = dir.path().join("bad.toml");
+    std::fs::write(&bad_toml, "[urls]\ndecisoin = \"http://127.0.0.1:1/\"\n").unwrap();
+    let store = dir.path().join("d.db");
+    let s = store.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["fire", "--to", "ftp://x/", "--store", s], "http"),
+        (
+            &[
+                "fire",
+                "--to",
+                "http://127.0.0.1:1/",
+                "--retry-schedule",
+                "5x",
+                "--store",
+                s,
+            ],
+            "retry-schedule",
+        ),
+        (
+            &["fire", "--config", "/nope/veriff-mock.toml", "--store", s],
+            "cannot read config",
+        ),
+        (
+            &["fire", "--config", bad_toml.to_str().unwrap(), "--store", s],
+            "decisoin",
+        ),
+        (
+            &[
+                "fire", "--kind", "event", "--status", "approved", "--store", s,
+            ],
+            "started, submitted",
+        ),
+        (&["fire", "--scenario", "happy", "--store", s], "happy"),
+        (&["fire", "--time-scale", "0", "--store", s], "time-scale"),
+        (&["fire", "--tamper-rate", "2", "--store", s], "tamper-rate"),
+        (&["fire", "--secret", "", "--store", s], "empty"),
+        (&["fire", "--concurrency", "0", "--store", s], "concurrency"),
+        (
+            &["resend", "1", "--store", "/nope/d.db"],
+            "no delivery store",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = run(args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(expected), "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn resend_delivers_the_stored_bytes_again_as_manual() {
+    let rt = runtime();
+    let receiver = rt.block_on(independent::start("r"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("d.db");
+    let s = store.to_str().unwrap();
+    assert_eq!(
+        run(&[
+            "fire",
+            "--to",
+            &receiver.url(),
+            "--kind",
+            "watchlist",
+            "--count",
+            "2",
+            "--secret",
+            "r",
+            "--seed",
+            "8",
+            "--store",
+            s
+        ])
+        .code,
+        0
+    );
+    let out = run(&["resend", "1", "2", "--store", s]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 4);
+    let mut first: Vec<_> = seen[..2]
+        .iter()
+        .map(|x| (x.body.clone(), x.signature.clone()))
+        .collect();
+    let mut again: Vec<_> = seen[2..]
+        .iter()
+        .map(|x| (x.body.clone(), x.signature.clone()))
+        .collect();
+    first.sort();
+    again.sort();
+    assert_eq!(first, again, "byte-identical bodies and signatures");
+    assert_eq!(
+        store_count(
+            &store,
+            "select count(*) from attempts where trigger = 'manual'"
+        ),
+        2
+    );
+    assert_eq!(
+        run(&["resend", "99", "--store", s]).code,
+        1,
+        "an unknown id is a failure"
+    );
+}
