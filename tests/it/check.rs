@@ -133,7 +133,7 @@ fn timeout_for(flaw: Option<Flaw>) -> &'static str {
 
 fn check_json(url: &str, extra: &[&str]) -> (Output, Value) {
     let mut args = vec![
-        "check", "--to", url, "--secret", SECRET, "--cases", "16", "--seed", "5", "--output",
+        "check", "--to", url, "--secret", SECRET, "--cases", "64", "--seed", "5", "--output",
         "json",
     ];
     args.extend_from_slice(extra);
@@ -358,4 +358,38 @@ fn receive_accepts_a_flaw_name_and_refuses_an_unknown_one() {
     assert!(out.stderr.contains("restringify"), "{}", out.stderr);
     let help = support::run(&["receive", "--help"]).stdout_text();
     assert!(help.contains("--flaw"), "{help}");
+}
+
+#[test]
+fn kinds_narrow_the_suite_and_the_seed_replays_it() {
+    let receiver = Embedded::start(None);
+    let url = receiver.url();
+    let run = || {
+        check_json(
+            &url,
+            &[
+                "--kind",
+                "event",
+                "--kind",
+                "ine",
+                "--timeout",
+                timeout_for(None),
+            ],
+        )
+    };
+    let (out, json) = run();
+    assert_eq!(out.code, 0, "{json:#}");
+    let names: Vec<&str> = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(&names[..2], ["valid/event", "valid/ine"]);
+    assert!(!names.contains(&"valid/decision"), "{names:?}");
+    // Null person/document only applies to decisions.
+    assert!(!names.contains(&"compat/null-person-document"), "{names:?}");
+    assert_eq!(names.len(), 19);
+    let (_, again) = run();
+    assert_eq!(again["checks"].as_array().unwrap().len(), 19);
 }

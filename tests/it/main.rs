@@ -15,3 +15,7 @@ mod generate;
 
 /// `fire` and `resend`: retries, the store, hostile endpoints, chaos, NDJSON, exit codes.
 mod fire;
+
+/// `check`: the conformance suite against the embedded receiver (correct and with each `--flaw`)
+/// and against a receiver in another language (tests/receivers/receiver.py).
+mod check;

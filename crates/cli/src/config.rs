@@ -88,6 +88,33 @@ impl Routes {
         })
     }
 
+    /// The routes as plain data (`default`, then kind name → URL), for storing with a run.
+    pub fn to_parts(&self) -> (Option<String>, BTreeMap<String, String>) {
+        (
+            self.default.clone(),
+            self.by_kind
+                .iter()
+                .map(|(k, u)| (k.name().to_owned(), u.clone()))
+                .collect(),
+        )
+    }
+
+    /// The inverse of [`Routes::to_parts`], checked again.
+    pub fn from_parts(
+        default: Option<String>,
+        urls: &BTreeMap<String, String>,
+    ) -> anyhow::Result<Self> {
+        let mut by_kind = BTreeMap::new();
+        for (name, url) in urls {
+            check_url(url, &format!("urls.{name}"))?;
+            by_kind.insert(name.parse()?, url.clone());
+        }
+        if let Some(url) = &default {
+            check_url(url, "default")?;
+        }
+        Ok(Self { default, by_kind })
+    }
+
     /// Every distinct URL, for display.
     pub fn targets(&self) -> Vec<String> {
         let mut all: Vec<String> = self

@@ -59,6 +59,8 @@ pub enum Command {
     Resend(cmd::resend::ResendArgs),
     /// Fire a realistic mix at an embedded receiver that fails a third of the time, live.
     Demo(cmd::demo::DemoArgs),
+    /// Run a conformance suite against your receiver: signatures, compatibility, duplicates, time-outs.
+    Check(cmd::check::CheckArgs),
 }
 
 /// Where a command writes: data to `out`, diagnostics to `err`. Tests pass buffers.
@@ -132,6 +134,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> anyhow::Result<u8> {
         Command::Watch(args) => cmd::watch::run(&args, io),
         Command::Resend(args) => cmd::resend::run(&args, io),
         Command::Demo(args) => cmd::demo::run(&args, io),
+        Command::Check(args) => cmd::check::run(&args, io),
     }
 }
 

@@ -79,6 +79,9 @@ pub struct EngineConfig {
     /// memory and read back from the store when due (default 10 000), so a week of retries of a
     /// million payloads does not hold their bodies in memory.
     pub max_payloads_in_memory: usize,
+    /// The caller's description of how it builds its jobs (opaque to the engine), stored with the
+    /// run so an interrupted run can be completed (see [`Store::latest_run_spec`]).
+    pub run_spec: Option<String>,
 }
 
 impl Default for EngineConfig {
@@ -97,6 +100,7 @@ impl Default for EngineConfig {
             linger: false,
             run_label: String::new(),
             max_payloads_in_memory: 10_000,
+            run_spec: None,
         }
     }
 }
@@ -246,7 +250,8 @@ pub fn start_with_transport(
         )));
     }
     let store = Store::open(&config.store_path)?;
-    let (run_id, max_id) = store.new_run(&config.run_label, now_unix_ms())?;
+    let (run_id, max_id) =
+        store.new_run(&config.run_label, config.run_spec.as_deref(), now_unix_ms())?;
     let resumed = if config.resume {
         // A big backlog is loaded without bodies: each is read back from the store when due.
         let with_bodies = store.pending_count()? <= config.max_payloads_in_memory as u64;
@@ -534,6 +539,7 @@ impl Scheduler {
             status: job.status,
             session_id: job.session_id,
             vendor_data: job.vendor_data,
+            source_index: job.source_index,
             created_ms: now_ms,
             next_at_ms: due_ms,
         })))

@@ -141,6 +141,12 @@ pub enum DeliveryEvent {
         id: DeliveryId,
         /// Kind name.
         kind: String,
+        /// Status label (`approved`, `submitted`, …).
+        status: Option<String>,
+        /// Session id.
+        session_id: Option<String>,
+        /// vendorData.
+        vendor_data: Option<String>,
         /// Target URL.
         url: String,
         /// Signature corrupted on purpose.

@@ -32,6 +32,9 @@ pub struct Job {
     pub not_before: Option<Duration>,
     /// Send a corrupted signature: a non-2xx answer is then the expected rejection.
     pub tamper: bool,
+    /// The job's position in the caller's job stream, stored so an interrupted run can be
+    /// completed: a caller that regenerates its stream skips the positions already stored.
+    pub source_index: Option<u64>,
 }
 
 impl Job {
@@ -47,7 +50,15 @@ impl Job {
             vendor_data: None,
             not_before: None,
             tamper: false,
+            source_index: None,
         }
+    }
+
+    /// Records the job's position in the caller's stream (see [`Job::source_index`]).
+    #[must_use]
+    pub fn source_index(mut self, index: u64) -> Self {
+        self.source_index = Some(index);
+        self
     }
 
     /// Sets the status label.

@@ -3,7 +3,8 @@
 //! # Schema, version 1 (`PRAGMA user_version = 1`)
 //! ```sql
 //! CREATE TABLE runs (
-//!   id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, label TEXT NOT NULL);
+//!   id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, label TEXT NOT NULL,
+//!   spec TEXT);                        -- the caller's job-stream description, for completing a run
 //! CREATE TABLE deliveries (
 //!   id INTEGER PRIMARY KEY,            -- delivery id, shown to people
 //!   run_id INTEGER NOT NULL,           -- the run that queued it
@@ -17,7 +18,8 @@
 //!   policy_attempts INTEGER NOT NULL,  -- scheduled attempts counted by the retry policy
 //!   next_attempt_at INTEGER,           -- Unix ms, when pending
 //!   last_status INTEGER, last_error TEXT,
-//!   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+//!   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+//!   source_index INTEGER);             -- the job's position in the caller's stream
 //! CREATE TABLE attempts (
 //!   id INTEGER PRIMARY KEY,
 //!   delivery_id INTEGER NOT NULL,      -- request = deliveries.headers + deliveries.body, byte for byte
@@ -280,14 +282,14 @@ pub struct Store {
 
 const SCHEMA: &str = "
 CREATE TABLE runs (
-  id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, label TEXT NOT NULL);
+  id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, label TEXT NOT NULL, spec TEXT);
 CREATE TABLE deliveries (
   id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL,
   kind TEXT NOT NULL, status_label TEXT, session_id TEXT, vendor_data TEXT,
   url TEXT NOT NULL, body BLOB NOT NULL, headers TEXT NOT NULL, tampered INTEGER NOT NULL,
   state TEXT NOT NULL, attempts INTEGER NOT NULL, policy_attempts INTEGER NOT NULL,
   next_attempt_at INTEGER, last_status INTEGER, last_error TEXT,
-  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, source_index INTEGER);
 CREATE TABLE attempts (
   id INTEGER PRIMARY KEY, delivery_id INTEGER NOT NULL,
   attempt INTEGER NOT NULL, trigger TEXT NOT NULL,
@@ -443,12 +445,14 @@ impl Store {
     /// # Errors
     /// [`StoreError::Sqlite`].
     pub fn list(&self, q: &DeliveryQuery) -> Result<Vec<DeliveryRow>, StoreError> {
+        // `id < ?4` with a real bound (not `?4 IS NULL OR …`), so SQLite seeks the rowid range
+        // instead of scanning from the newest row on every page.
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, run_id, kind, status_label, session_id, vendor_data, url, tampered, state,
                     attempts, next_attempt_at, last_status, last_error, created_at, updated_at
              FROM deliveries
-             WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2)
-               AND (?3 IS NULL OR run_id = ?3) AND (?4 IS NULL OR id < ?4)
+             WHERE id < ?4 AND (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2)
+               AND (?3 IS NULL OR run_id = ?3)
              ORDER BY id DESC LIMIT ?5",
         )?;
         let rows = stmt.query_map(
@@ -456,7 +460,7 @@ impl Store {
                 q.state.map(DeliveryState::as_str),
                 q.kind,
                 q.run_id.map(to_i64),
-                q.before_id.map(to_i64),
+                q.before_id.map_or(i64::MAX, to_i64),
                 q.limit
             ],
             row_to_delivery,
@@ -580,14 +584,44 @@ impl Store {
         Ok(ids)
     }
 
+    /// The newest run that stored a job-stream spec: `(run id, spec)`.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn latest_run_spec(&self) -> Result<Option<(u64, String)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, spec FROM runs WHERE spec IS NOT NULL ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((to_u64(r.get(0)?), r.get::<_, String>(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// The stream positions already stored by every run with this exact spec, ascending.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn stored_source_indices(&self, spec: &str) -> Result<Vec<u64>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT d.source_index FROM deliveries d JOIN runs r ON d.run_id = r.id
+             WHERE r.spec = ?1 AND d.source_index IS NOT NULL ORDER BY d.source_index",
+        )?;
+        let rows = stmt.query_map(params![spec], |r| r.get::<_, i64>(0))?;
+        rows.map(|r| r.map(to_u64).map_err(StoreError::from))
+            .collect()
+    }
+
     pub(crate) fn new_run(
         &self,
         label: &str,
+        spec: Option<&str>,
         now_ms: i64,
     ) -> Result<(u64, DeliveryId), StoreError> {
         self.conn.execute(
-            "INSERT INTO runs (started_at, label) VALUES (?1, ?2)",
-            params![now_ms, label],
+            "INSERT INTO runs (started_at, label, spec) VALUES (?1, ?2, ?3)",
+            params![now_ms, label, spec],
         )?;
         let run = to_u64(self.conn.last_insert_rowid());
         let max: Option<i64> = self

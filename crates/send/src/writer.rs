@@ -34,6 +34,7 @@ pub(crate) struct QueuedWrite {
     pub status: Option<String>,
     pub session_id: Option<String>,
     pub vendor_data: Option<String>,
+    pub source_index: Option<u64>,
     pub created_ms: i64,
     /// When the first attempt is due (Unix ms): now, or later for a `not_before` job.
     pub next_at_ms: i64,
@@ -193,8 +194,9 @@ fn commit(
     {
         let mut ins_delivery = tx.prepare_cached(
             "INSERT INTO deliveries (id, run_id, kind, status_label, session_id, vendor_data, url, body,
-                headers, tampered, state, attempts, policy_attempts, next_attempt_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', 0, 0, ?12, ?11, ?11)",
+                headers, tampered, state, attempts, policy_attempts, next_attempt_at, created_at, updated_at,
+                source_index)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', 0, 0, ?12, ?11, ?11, ?13)",
         )?;
         let mut ins_attempt = tx.prepare_cached(
             "INSERT INTO attempts (delivery_id, attempt, trigger, started_at, finished_at, latency_us,
@@ -228,10 +230,14 @@ fn commit(
                         p.tampered,
                         q.created_ms,
                         q.next_at_ms,
+                        q.source_index.map(|i| i64::try_from(i).unwrap_or(i64::MAX)),
                     ])?;
                     out.push(DeliveryEvent::Queued {
                         id: p.id,
                         kind: p.kind.clone(),
+                        status: q.status.clone(),
+                        session_id: q.session_id.clone(),
+                        vendor_data: q.vendor_data.clone(),
                         url,
                         tampered: p.tampered,
                     });

@@ -41,13 +41,20 @@ pub fn tui_event(event: &DeliveryEvent, now: DateTime<Utc>) -> Option<TuiEvent> 
     let id = |id: &send::DeliveryId| DeliveryId(*id);
     Some(match event {
         DeliveryEvent::Ready { .. } => return None,
-        DeliveryEvent::Queued { id: i, kind, .. } => TuiEvent::Queued(DeliveryRow::queued(
+        DeliveryEvent::Queued {
+            id: i,
+            kind,
+            status,
+            session_id,
+            vendor_data,
+            ..
+        } => TuiEvent::Queued(DeliveryRow::queued(
             id(i),
             now,
             kind.parse::<Kind>().ok()?,
-            "",
-            "",
-            None,
+            status.clone().unwrap_or_default(),
+            session_id.clone().unwrap_or_default(),
+            vendor_data.clone(),
         )),
         DeliveryEvent::AttemptStarted {
             trigger: Trigger::Duplicate,

@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod check;
 pub mod demo;
 pub mod fire;
 pub mod generate;

@@ -51,6 +51,15 @@ pub struct ReceiveArgs {
     /// Seed for --fail-rate and --drop-rate.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Be wrong on purpose, to see `veriff-mock check` catch it: skip-signature, restringify,
+    /// case-sensitive-hex, strict-schema, unknown-kind-500, not-idempotent, slow (answers after 3 s).
+    #[arg(long, value_name = "NAME", value_parser = parse_flaw)]
+    pub flaw: Option<veriff_mock_receiver::Flaw>,
+}
+
+fn parse_flaw(s: &str) -> Result<veriff_mock_receiver::Flaw, String> {
+    s.parse()
+        .map_err(|e: veriff_mock_contract::UnknownValue| e.to_string())
 }
 
 /// A list of HTTP statuses, e.g. `500,500,200`.
@@ -86,6 +95,9 @@ pub fn run(args: &ReceiveArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     }
     if let Some(delay) = args.delay {
         builder = builder.delay(delay);
+    }
+    if let Some(flaw) = args.flaw {
+        builder = builder.flaw(flaw);
     }
     let runtime = crate::runtime()?;
     runtime.block_on(async {

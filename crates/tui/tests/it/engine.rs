@@ -301,10 +301,15 @@ fn engine_events_map_onto_ui_events() {
         map(DeliveryEvent::Queued {
             id: 1,
             kind: "user-status".to_owned(),
+            status: Some("created".to_owned()),
+            session_id: Some("0b10cb53-4f3b".to_owned()),
+            vendor_data: Some("user-1".to_owned()),
             url: "http://127.0.0.1:1/".to_owned(),
             tampered: false
         }),
         Some(TuiEvent::Queued(row)) if row.kind == Kind::UserStatus && row.phase == Phase::Queued
+            && row.status == "created" && row.session_id == "0b10cb53-4f3b"
+            && row.vendor_data.as_deref() == Some("user-1")
     ));
     assert_eq!(
         send_command(ControlCommand::Resend(DeliveryId(7))),

@@ -21,6 +21,8 @@ use crate::config::Routes;
 use crate::input::secret;
 use crate::{DEFAULT_API_KEY, DEFAULT_SECRET, Io};
 
+mod spec;
+
 /// Output of `fire` when the terminal UI is off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {
@@ -31,7 +33,7 @@ pub enum Output {
 }
 
 /// `veriff-mock fire`
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(
     after_help = "Without --to or --config, fires at an embedded receiver started in-process.\n\
 Veriff retries a failed delivery about hourly for 7 days: pass --time-scale 3600 to play an hour in a second.\n\
@@ -185,6 +187,8 @@ pub struct Plan {
     pub tamper_rate: f64,
     pub output: Output,
     pub tui: bool,
+    /// Stream positions already stored by an interrupted run being completed (ascending).
+    pub skip: Vec<u64>,
 }
 
 /// The embedded receiver's settings.
@@ -228,10 +232,31 @@ impl Work {
 }
 
 pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
-    let routes = match (&args.to, &args.config) {
-        (Some(url), _) => Some(Routes::all_to(url)?),
-        (None, Some(path)) => Some(Routes::from_file(path)?),
-        (None, None) => None,
+    // `fire --resume` with nothing new to fire completes the interrupted run: its settings,
+    // unless given again, and the payloads it had not queued yet.
+    let completing = args.resume
+        && args.kinds.is_empty()
+        && args.scenario.is_none()
+        && args.to.is_none()
+        && args.config.is_none();
+    let interrupted = if completing {
+        spec::latest(&args.store)?
+    } else {
+        None
+    };
+    let merged;
+    let args = match &interrupted {
+        Some((_, spec)) => {
+            merged = spec.merge_into(args)?;
+            &merged
+        }
+        None => args,
+    };
+    let routes = match (&args.to, &args.config, &interrupted) {
+        (Some(url), _, _) => Some(Routes::all_to(url)?),
+        (None, Some(path), _) => Some(Routes::from_file(path)?),
+        (None, None, Some((_, spec))) => Some(spec.routes()?),
+        (None, None, None) => None,
     };
     let work = if !args.kinds.is_empty() {
         if let Some(status) = &args.status {
@@ -244,7 +269,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
             status: args.status.clone(),
             count: args.count,
         }
-    } else if args.resume && args.scenario.is_none() {
+    } else if args.resume && args.scenario.is_none() && interrupted.is_none() {
         Work::Nothing
     } else {
         Work::Sessions {
@@ -258,7 +283,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         args.time_scale
     );
     anyhow::ensure!(args.concurrency > 0, "--concurrency must be at least 1");
-    let seed_given = args.seed.is_some();
+    let seed_given = args.seed.is_some() || interrupted.is_some();
     let seed = args.seed.unwrap_or_else(crate::cmd::generate::random_seed);
 
     let mut retry = parse_retry(&args.retry_schedule)?
@@ -285,6 +310,19 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     engine.chaos = chaos;
     engine.resume = args.resume;
     engine.run_label = work.label();
+    // Runs against a real target record how to regenerate their payloads, so `--resume` can
+    // complete them after a crash (an embedded receiver's port does not outlive its run).
+    let mut skip = Vec::new();
+    match (&interrupted, &routes) {
+        (Some((text, _)), _) => {
+            engine.run_spec = Some(text.clone());
+            skip = spec::stored_indices(&args.store, text)?;
+        }
+        (None, Some(routes)) if !matches!(work, Work::Nothing) => {
+            engine.run_spec = Some(spec::RunSpec::of(args, routes, seed).to_text());
+        }
+        _ => {}
+    }
 
     let secret = secret(args.secret.as_deref(), Some(DEFAULT_SECRET))?;
     let api_key = args
@@ -308,6 +346,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         tamper_rate: fraction("tamper-rate", args.tamper_rate)?,
         output: args.output,
         tui,
+        skip,
     })
 }
 
@@ -357,6 +396,12 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
         urls.insert(kind, parse_url(url)?);
     }
     let (seed, compat, tamper_rate) = (plan.seed, plan.compat, plan.tamper_rate);
+    let mut skip = plan.skip.clone().into_iter().peekable();
+    // Positions are visited in ascending order, so the sorted skip list is walked once.
+    let mut already_stored = move |index: u64| -> bool {
+        while skip.next_if(|s| *s < index).is_some() {}
+        skip.next_if_eq(&index).is_some()
+    };
     let finish = move |index: u64, payload: veriff_mock_gen::Payload, url: &http::Uri| -> Job {
         let body = if compat {
             let mutation =
@@ -368,6 +413,7 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
             payload.body.clone()
         };
         let mut job = Job::new(payload.kind, url.clone(), body)
+            .source_index(index)
             .status(payload.status.clone())
             .session_id(payload.session_id.clone())
             .tampered(chance(seed, index, 2, tamper_rate));
@@ -391,11 +437,15 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
                 }
                 generators.push(g);
             }
-            Box::new((0..count).map(move |i| {
-                let g = &generators[(i % generators.len() as u64) as usize];
-                let payload = g.payload(i);
-                finish(i, payload, &urls[&g.get_kind()])
-            }))
+            Box::new(
+                (0..count)
+                    .filter(move |i| !already_stored(*i))
+                    .map(move |i| {
+                        let g = &generators[(i % generators.len() as u64) as usize];
+                        let payload = g.payload(i);
+                        finish(i, payload, &urls[&g.get_kind()])
+                    }),
+            )
         }
         Work::Sessions { scenario, count } => {
             let generator = Generator::from_seed(seed);
@@ -403,14 +453,14 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
             Box::new((0..count).flat_map(move |session| {
                 let start = Duration::from_secs(3 * session);
                 let timeline = scenario.timeline(&generator, session);
-                let jobs: Vec<Job> = timeline
-                    .into_iter()
-                    .map(|(offset, payload)| {
-                        index += 1;
+                let mut jobs = Vec::new();
+                for (offset, payload) in timeline {
+                    index += 1;
+                    if !already_stored(index) {
                         let url = &urls[&payload.kind];
-                        finish(index, payload, url).not_before(start + offset)
-                    })
-                    .collect();
+                        jobs.push(finish(index, payload, url).not_before(start + offset));
+                    }
+                }
                 jobs
             }))
         }

@@ -1,0 +1,487 @@
+//! The fixed checks: each sends one or a few requests and expects 200 or a rejection.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::Value;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use veriff_mock_contract::{Kind, SharedSecret, headers, legacy_x_signature, sign_hex};
+use veriff_mock_gen::{Generator, Mutation};
+
+use crate::report::Repro;
+use crate::target::{Outcome, Target};
+use crate::{CheckConfig, CheckResult, property};
+
+/// A check: its name, what it tests, and the mistake it catches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckInfo {
+    /// `group/name`. `valid/<kind>` stands for one check per kind (`valid/decision`, …).
+    pub name: &'static str,
+    /// What is sent and what is expected.
+    pub what: &'static str,
+    /// What a receiver that fails it should fix.
+    pub fix: &'static str,
+}
+
+/// Every check, in report order.
+pub const CHECKS: &[CheckInfo] = &[
+    CheckInfo {
+        name: "valid/<kind>",
+        what: "a correctly signed payload of the kind gets 200",
+        fix: "answer 200 to every correctly signed webhook of this kind (tell kinds apart by URL or by shape; answer 200 even when the session is unknown to you)",
+    },
+    CheckInfo {
+        name: "signature/wrong-secret",
+        what: "a payload signed with another secret is rejected",
+        fix: "verify X-HMAC-SIGNATURE: HMAC-SHA256 of the raw body keyed with the shared secret key, and answer 401 on a mismatch",
+    },
+    CheckInfo {
+        name: "signature/missing",
+        what: "a payload without X-HMAC-SIGNATURE is rejected",
+        fix: "refuse (401) a webhook without an X-HMAC-SIGNATURE header",
+    },
+    CheckInfo {
+        name: "signature/api-key-as-secret",
+        what: "a payload signed with the API key instead of the shared secret is rejected",
+        fix: "key the HMAC with the shared secret key, never the API key (X-AUTH-CLIENT is public)",
+    },
+    CheckInfo {
+        name: "signature/legacy-only",
+        what: "a payload with only the legacy X-SIGNATURE (sha256 of body+secret) is rejected",
+        fix: "verify X-HMAC-SIGNATURE, not the legacy X-SIGNATURE scheme",
+    },
+    CheckInfo {
+        name: "signature/body-changed",
+        what: "a payload changed after signing is rejected",
+        fix: "verify the signature over the exact body bytes received, and refuse a mismatch",
+    },
+    CheckInfo {
+        name: "signature/uppercase-hex",
+        what: "a signature in upper-case hex gets 200",
+        fix: "compare the hex signature case-insensitively (decode the hex, then compare bytes in constant time)",
+    },
+    CheckInfo {
+        name: "compat/pretty-printed",
+        what: "a pretty-printed body, signed over those bytes, gets 200",
+        fix: "hash the raw body bytes as received; never re-serialize parsed JSON (JSON.stringify(req.body)) before verifying",
+    },
+    CheckInfo {
+        name: "compat/reordered-keys",
+        what: "a body with its keys in another order, signed over those bytes, gets 200",
+        fix: "hash the raw body bytes as received, and do not rely on key order",
+    },
+    CheckInfo {
+        name: "compat/raw-non-ascii",
+        what: "a body with non-ASCII characters as raw UTF-8 gets 200",
+        fix: "hash the body as bytes, not as decoded or re-encoded text",
+    },
+    CheckInfo {
+        name: "compat/escaped-non-ascii",
+        what: "a body with non-ASCII characters escaped as \\uXXXX, signed over those bytes, gets 200",
+        fix: "hash the raw body bytes as received; re-serializing the parsed JSON changes \\uXXXX escapes",
+    },
+    CheckInfo {
+        name: "compat/unknown-fields",
+        what: "a payload with properties your schema does not know gets 200",
+        fix: "ignore unknown properties (Veriff adds properties without notice); do not validate with additionalProperties: false",
+    },
+    CheckInfo {
+        name: "compat/unknown-event-type",
+        what: "a webhook of an event type your code does not know gets 200",
+        fix: "answer 200 to (and ignore or log) event types you do not handle; Veriff adds event types without notice",
+    },
+    CheckInfo {
+        name: "compat/null-person-document",
+        what: "an expired decision with null person and document gets 200 (only with the decision kind)",
+        fix: "accept null person and document (expired and abandoned sessions have none)",
+    },
+    CheckInfo {
+        name: "compat/long-vendor-data",
+        what: "a payload with a 1,000-character vendorData gets 200",
+        fix: "store vendorData in a column that holds 1,000 characters",
+    },
+    CheckInfo {
+        name: "delivery/duplicate",
+        what: "the same payload delivered twice gets 200 both times",
+        fix: "be idempotent: Veriff delivers at least once, so a duplicate must get 200 again (dedupe by attemptId, status and time)",
+    },
+    CheckInfo {
+        name: "delivery/response-time",
+        what: "every request of the run is answered within the timeout",
+        fix: "answer at once and do slow work after answering (a queue); a slow answer counts as a failed delivery and is retried",
+    },
+    CheckInfo {
+        name: "property/valid-payloads",
+        what: "randomized valid payloads of the kinds, half of them with a compatibility change, all get 200",
+        fix: "accept every valid payload; the minimal failing one is printed with a curl command to reproduce it",
+    },
+    CheckInfo {
+        name: "property/mangled-payloads",
+        what: "correctly signed but broken bodies (truncated, wrong types, missing fields, invalid UTF-8) get no 5xx and an answer in time",
+        fix: "answer 4xx to a body you cannot parse; never crash or hang on bad input",
+    },
+];
+
+pub(crate) fn info(name: &str) -> &'static CheckInfo {
+    CHECKS.iter().find(|c| c.name == name).unwrap_or(&CHECKS[0])
+}
+
+/// What a step expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Ok200,
+    Rejected,
+}
+
+#[derive(Debug, Clone)]
+struct Step {
+    body: Bytes,
+    headers: Vec<(String, String)>,
+    expect: Expect,
+}
+
+#[derive(Debug, Clone)]
+struct Probe {
+    name: String,
+    info: &'static CheckInfo,
+    steps: Vec<Step>,
+}
+
+/// Everything a probe sent and got, for the response-time check.
+pub(crate) type Exchanges = Vec<(String, Outcome, Duration)>;
+
+/// The headers of a correct delivery of `body`.
+pub(crate) fn good_headers(config: &CheckConfig, body: &[u8]) -> Vec<(String, String)> {
+    headers_with(config, Some(sign_hex(&config.secret, body)))
+}
+
+fn headers_with(config: &CheckConfig, signature: Option<String>) -> Vec<(String, String)> {
+    let mut list = vec![
+        (
+            headers::CONTENT_TYPE.to_owned(),
+            headers::APPLICATION_JSON.to_owned(),
+        ),
+        (headers::X_AUTH_CLIENT.to_owned(), config.api_key.clone()),
+    ];
+    if let Some(signature) = signature {
+        list.push((headers::X_HMAC_SIGNATURE.to_owned(), signature));
+    }
+    list
+}
+
+/// Sets `vendorData` (top level, or in a decision's `verification`).
+fn with_vendor_data(body: &[u8], vendor: &str) -> Bytes {
+    let Ok(mut value) = serde_json::from_slice::<Value>(body) else {
+        return Bytes::copy_from_slice(body);
+    };
+    let slot = if value.get("vendorData").is_some() {
+        value.get_mut("vendorData")
+    } else {
+        value
+            .get_mut("verification")
+            .and_then(|v| v.get_mut("vendorData"))
+    };
+    match slot {
+        Some(slot) => *slot = Value::String(vendor.to_owned()),
+        None => {
+            if let Some(map) = value.as_object_mut() {
+                map.insert("vendorData".into(), Value::String(vendor.to_owned()));
+            }
+        }
+    }
+    serde_json::to_vec(&value).map_or_else(|_| Bytes::copy_from_slice(body), Bytes::from)
+}
+
+fn probes(config: &CheckConfig) -> Vec<Probe> {
+    let seed = config.seed;
+    let primary = config.kinds.first().copied().unwrap_or(Kind::Decision);
+    let payload = |index: u64| Generator::from_seed(seed).kind(primary).payload(index).body;
+    let ok = |body: Bytes| Step {
+        headers: good_headers(config, &body),
+        body,
+        expect: Expect::Ok200,
+    };
+    let rejected = |body: Bytes, headers: Vec<(String, String)>| Step {
+        body,
+        headers,
+        expect: Expect::Rejected,
+    };
+    let probe = |name: &str, steps: Vec<Step>| Probe {
+        name: name.to_owned(),
+        info: info(name),
+        steps,
+    };
+    let mutate =
+        |m: Mutation, body: Bytes| -> Bytes { m.apply(&body, seed).map_or(body, Bytes::from) };
+    let mut list = Vec::new();
+    for kind in &config.kinds {
+        let body = Generator::from_seed(seed).kind(*kind).payload(0).body;
+        list.push(Probe {
+            name: format!("valid/{}", kind.name()),
+            info: info("valid/<kind>"),
+            steps: vec![ok(body)],
+        });
+    }
+
+    let body = payload(1);
+    let other = SharedSecret::new(format!("not-the-shared-secret-{seed}"));
+    let wrong = other.map(|s| sign_hex(&s, &body)).unwrap_or_default();
+    list.push(probe(
+        "signature/wrong-secret",
+        vec![rejected(body.clone(), headers_with(config, Some(wrong)))],
+    ));
+    let body = payload(2);
+    list.push(probe(
+        "signature/missing",
+        vec![rejected(body, headers_with(config, None))],
+    ));
+    let body = payload(3);
+    let with_api_key = SharedSecret::new(config.api_key.clone())
+        .map(|s| sign_hex(&s, &body))
+        .unwrap_or_default();
+    list.push(probe(
+        "signature/api-key-as-secret",
+        vec![rejected(body, headers_with(config, Some(with_api_key)))],
+    ));
+    let body = payload(4);
+    let mut legacy = headers_with(config, None);
+    legacy.push((
+        headers::X_SIGNATURE.to_owned(),
+        legacy_x_signature(&config.secret, &body),
+    ));
+    list.push(probe("signature/legacy-only", vec![rejected(body, legacy)]));
+    let body = payload(5);
+    let signature = sign_hex(&config.secret, &body);
+    let changed = with_vendor_data(&body, "changed-after-signing");
+    list.push(probe(
+        "signature/body-changed",
+        vec![rejected(changed, headers_with(config, Some(signature)))],
+    ));
+    let body = payload(6);
+    let upper = sign_hex(&config.secret, &body).to_ascii_uppercase();
+    list.push(probe(
+        "signature/uppercase-hex",
+        vec![Step {
+            headers: headers_with(config, Some(upper)),
+            body,
+            expect: Expect::Ok200,
+        }],
+    ));
+
+    list.push(probe(
+        "compat/pretty-printed",
+        vec![ok(mutate(Mutation::PrettyPrinted, payload(7)))],
+    ));
+    list.push(probe(
+        "compat/reordered-keys",
+        vec![ok(mutate(Mutation::ReorderedKeys, payload(8)))],
+    ));
+    let non_ascii = non_ascii_payload(seed, primary);
+    list.push(probe(
+        "compat/raw-non-ascii",
+        vec![ok(mutate(Mutation::RawNonAscii, non_ascii.clone()))],
+    ));
+    let escaped = with_vendor_data(&non_ascii, "cliente-ñandú-2");
+    list.push(probe(
+        "compat/escaped-non-ascii",
+        vec![ok(mutate(Mutation::EscapedNonAscii, escaped))],
+    ));
+    list.push(probe(
+        "compat/unknown-fields",
+        vec![ok(mutate(Mutation::UnknownFields, payload(9)))],
+    ));
+    list.push(probe(
+        "compat/unknown-event-type",
+        vec![ok(mutate(Mutation::UnknownEventType, payload(10)))],
+    ));
+    if config.kinds.contains(&Kind::Decision) {
+        let generator = Generator::from_seed(seed).kind(Kind::Decision);
+        let expired = generator
+            .clone()
+            .status("expired")
+            .unwrap_or(generator)
+            .payload(11)
+            .body;
+        list.push(probe("compat/null-person-document", vec![ok(expired)]));
+    }
+    let long: String = (0..1_000)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    list.push(probe(
+        "compat/long-vendor-data",
+        vec![ok(with_vendor_data(&payload(12), &long))],
+    ));
+    let body = payload(13);
+    list.push(probe(
+        "delivery/duplicate",
+        vec![ok(body.clone()), ok(body)],
+    ));
+    list
+}
+
+/// A payload of `kind` whose body has non-ASCII text (a name, a city), or one given a non-ASCII
+/// `vendorData` when the kind has none in the first indices tried.
+fn non_ascii_payload(seed: u64, kind: Kind) -> Bytes {
+    let generator = Generator::from_seed(seed).kind(kind);
+    (20..220)
+        .map(|i| generator.payload(i).body)
+        .find(|b| b.iter().any(|x| *x >= 0x80))
+        .unwrap_or_else(|| with_vendor_data(&generator.payload(20).body, "usuario-peñón-1"))
+}
+
+async fn run_probe(
+    target: Arc<Target>,
+    probe: Probe,
+    config: Arc<CheckConfig>,
+) -> (CheckResult, Exchanges) {
+    let started = Instant::now();
+    let mut exchanges = Vec::new();
+    let mut failure = None;
+    let total = probe.steps.len();
+    for (i, step) in probe.steps.iter().enumerate() {
+        let (outcome, took) = target.send(step.body.clone(), &step.headers).await;
+        exchanges.push((probe.name.clone(), outcome.clone(), took));
+        let good = match (step.expect, outcome.status()) {
+            (Expect::Ok200, Some(200)) => true,
+            (Expect::Rejected, Some(s)) => !(200..300).contains(&s),
+            _ => false,
+        };
+        if !good {
+            let which = if total > 1 {
+                format!("delivery {} of {total}: ", i + 1)
+            } else {
+                String::new()
+            };
+            let expected = match step.expect {
+                Expect::Ok200 => "expected 200",
+                Expect::Rejected => "expected a rejection (401)",
+            };
+            failure = Some((
+                format!("{which}{outcome}, {expected}: {}", probe.info.fix),
+                step.clone(),
+            ));
+            break;
+        }
+    }
+    let last = exchanges
+        .last()
+        .map(|(_, o, _)| o.to_string())
+        .unwrap_or_default();
+    let result = match failure {
+        None => CheckResult {
+            name: probe.name,
+            what: probe.info.what,
+            passed: true,
+            reason: if total > 1 {
+                format!("{total} deliveries, each {last}")
+            } else {
+                last
+            },
+            elapsed: started.elapsed(),
+            repro: None,
+        },
+        Some((reason, step)) => CheckResult {
+            name: probe.name,
+            what: probe.info.what,
+            passed: false,
+            reason,
+            elapsed: started.elapsed(),
+            repro: Some(Repro::new(&config.url(), &step.body, &step.headers)),
+        },
+    };
+    (result, exchanges)
+}
+
+/// Runs the fixed probes, the property phases and the response-time check, all concurrently.
+pub(crate) async fn run_all(config: &CheckConfig, target: &Target) -> Vec<CheckResult> {
+    let target = Arc::new(target.clone());
+    let shared = Arc::new(config.clone());
+    let mut set = JoinSet::new();
+    for (i, probe) in probes(config).into_iter().enumerate() {
+        let target = Arc::clone(&target);
+        let shared = Arc::clone(&shared);
+        set.spawn(async move { (i, run_probe(target, probe, shared).await) });
+    }
+    let valid = property::valid_phase(Arc::clone(&shared), Arc::clone(&target));
+    let mangled = property::mangled_phase(Arc::clone(&shared), Arc::clone(&target));
+    let (valid, mangled) = tokio::join!(valid, mangled);
+    let mut results: Vec<(usize, CheckResult)> = Vec::new();
+    let mut exchanges: Exchanges = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        // A probe task only ends by returning; a panic would be a bug, reported as a failure.
+        match joined {
+            Ok((i, (result, seen))) => {
+                results.push((i, result));
+                exchanges.extend(seen);
+            }
+            Err(e) => results.push((
+                usize::MAX,
+                CheckResult {
+                    name: "internal".to_owned(),
+                    what: "the check itself",
+                    passed: false,
+                    reason: format!("a check task failed: {e}"),
+                    elapsed: Duration::ZERO,
+                    repro: None,
+                },
+            )),
+        }
+    }
+    results.sort_by_key(|(i, _)| *i);
+    let mut checks: Vec<CheckResult> = results.into_iter().map(|(_, r)| r).collect();
+    for (result, seen) in [valid, mangled] {
+        checks.push(result);
+        exchanges.extend(seen);
+    }
+    checks.push(response_time(config.timeout, &exchanges));
+    checks
+}
+
+fn response_time(timeout: Duration, exchanges: &Exchanges) -> CheckResult {
+    let info = info("delivery/response-time");
+    let late: Vec<&(String, Outcome, Duration)> = exchanges
+        .iter()
+        .filter(|(_, o, _)| o.is_transport_failure())
+        .collect();
+    let slowest = exchanges
+        .iter()
+        .map(|(_, _, t)| *t)
+        .max()
+        .unwrap_or_default();
+    if late.is_empty() {
+        return CheckResult {
+            name: info.name.to_owned(),
+            what: info.what,
+            passed: true,
+            reason: format!(
+                "{} requests answered, slowest in {} (timeout {})",
+                exchanges.len(),
+                crate::human(slowest),
+                crate::human(timeout)
+            ),
+            elapsed: Duration::ZERO,
+            repro: None,
+        };
+    }
+    let mut names: Vec<&str> = late.iter().map(|(n, _, _)| n.as_str()).collect();
+    names.dedup();
+    names.truncate(6);
+    CheckResult {
+        name: info.name.to_owned(),
+        what: info.what,
+        passed: false,
+        reason: format!(
+            "{} of {} requests got no answer in time, expected each within {} (first: {}; in {}): {}",
+            late.len(),
+            exchanges.len(),
+            crate::human(timeout),
+            late[0].1,
+            names.join(", "),
+            info.fix
+        ),
+        elapsed: Duration::ZERO,
+        repro: None,
+    }
+}

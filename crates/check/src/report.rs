@@ -1,0 +1,297 @@
+//! Writing a [`Report`]: a text table, JSON, and JUnit XML for CI; `curl` reproductions.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use crate::{CheckResult, Report};
+
+/// Failing requests printed in full by [`Report::to_text`].
+const MAX_TEXT_REPROS: usize = 4;
+
+/// A request that shows a failure: the exact body and a shell command that sends it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repro {
+    /// The exact body bytes.
+    pub body: Bytes,
+    /// The body as text (invalid UTF-8 replaced), for reports.
+    pub body_text: String,
+    /// A `curl` command (POSIX shell) that sends the same bytes with the same headers.
+    pub curl: String,
+}
+
+impl Repro {
+    /// A reproduction of sending `body` with `headers` to `url`.
+    #[must_use]
+    pub fn new(url: &str, body: &[u8], headers: &[(String, String)]) -> Self {
+        Repro {
+            body: Bytes::copy_from_slice(body),
+            body_text: String::from_utf8_lossy(body).into_owned(),
+            curl: curl_command(url, body, headers),
+        }
+    }
+}
+
+/// Single-quotes `text` for a POSIX shell.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// A `curl` command that POSTs exactly `body` with `headers` to `url`. A body that is printable
+/// UTF-8 goes inline (`--data-binary '…'`); any other is piped from `printf` with octal escapes,
+/// so the bytes, and so the signature, stay exact.
+#[must_use]
+pub fn curl_command(url: &str, body: &[u8], headers: &[(String, String)]) -> String {
+    let mut cmd = String::new();
+    let text = std::str::from_utf8(body)
+        .ok()
+        .filter(|t| !t.chars().any(|c| c.is_control() && c != '\n' && c != '\t'));
+    if text.is_none() {
+        cmd.push_str("printf '%b' '");
+        for b in body {
+            match b {
+                b' '..=b'~' if *b != b'\'' && *b != b'\\' => cmd.push(char::from(*b)),
+                _ => {
+                    let _ = write!(cmd, "\\0{b:03o}");
+                }
+            }
+        }
+        cmd.push_str("' | ");
+    }
+    let _ = write!(cmd, "curl -sS -i -X POST {}", shell_quote(url));
+    for (name, value) in headers {
+        let _ = write!(cmd, " -H {}", shell_quote(&format!("{name}: {value}")));
+    }
+    match text {
+        Some(t) => {
+            let _ = write!(cmd, " --data-binary {}", shell_quote(t));
+        }
+        None => cmd.push_str(" --data-binary @-"),
+    }
+    cmd
+}
+
+/// A duration as people write it: `850 ms`, `2 s`, `2.5 s`.
+#[must_use]
+pub fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1_000 {
+        format!("{ms} ms")
+    } else if ms.is_multiple_of(1_000) {
+        format!("{} s", ms / 1_000)
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+impl Report {
+    /// A table of checks (PASS/FAIL, name, reason), a summary line, and for each failure its
+    /// reproduction.
+    #[must_use]
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "veriff-mock check {} (seed {}, {} cases, timeout {})",
+            self.url,
+            self.seed,
+            self.cases,
+            human(self.timeout)
+        );
+        let width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        for c in &self.checks {
+            let _ = writeln!(
+                out,
+                "  {}  {:width$}  {}",
+                if c.passed { "PASS" } else { "FAIL" },
+                c.name,
+                c.reason
+            );
+        }
+        let failed = self.failures().count();
+        let _ = writeln!(
+            out,
+            "{} checks: {} passed, {failed} failed ({})",
+            self.checks.len(),
+            self.checks.len() - failed,
+            human(self.elapsed)
+        );
+        let with_repro: Vec<&CheckResult> = self.failures().filter(|c| c.repro.is_some()).collect();
+        for c in with_repro.iter().take(MAX_TEXT_REPROS) {
+            if let Some(r) = &c.repro {
+                let _ = writeln!(out, "\n{} failed with this body:\n{}", c.name, r.body_text);
+                let _ = writeln!(out, "reproduce with:\n{}", r.curl);
+            }
+        }
+        if with_repro.len() > MAX_TEXT_REPROS {
+            let _ = writeln!(
+                out,
+                "\n({} more failing requests in the JSON and JUnit reports)",
+                with_repro.len() - MAX_TEXT_REPROS
+            );
+        }
+        out
+    }
+
+    /// The report as JSON: `{url, seed, cases, timeout_ms, passed, failed, elapsed_ms, checks:
+    /// [{name, group, what, passed, reason, elapsed_ms, repro: {body, curl} | null}]}`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        let checks: Vec<Value> = self
+            .checks
+            .iter()
+            .map(|c| {
+                json!({
+                    "name": c.name,
+                    "group": c.group(),
+                    "what": c.what,
+                    "passed": c.passed,
+                    "reason": c.reason,
+                    "elapsed_ms": c.elapsed.as_millis() as u64,
+                    "repro": c.repro.as_ref().map(|r| json!({"body": r.body_text, "curl": r.curl})),
+                })
+            })
+            .collect();
+        json!({
+            "url": self.url,
+            "seed": self.seed,
+            "cases": self.cases,
+            "timeout_ms": self.timeout.as_millis() as u64,
+            "passed": self.passed(),
+            "failed": self.failures().count(),
+            "elapsed_ms": self.elapsed.as_millis() as u64,
+            "checks": checks,
+        })
+    }
+
+    /// JUnit XML for CI: one `<testsuite>` with one `<testcase>` per check, a `<failure>` with the
+    /// reason and reproduction for each failed one. Text is escaped and characters XML 1.0 cannot
+    /// hold are replaced.
+    #[must_use]
+    pub fn to_junit(&self) -> String {
+        let failed = self.failures().count();
+        let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            x,
+            "<testsuites name=\"veriff-mock check\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" time=\"{:.3}\">",
+            self.checks.len(),
+            self.elapsed.as_secs_f64()
+        );
+        let _ = writeln!(
+            x,
+            "  <testsuite name=\"veriff-mock check {}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\" time=\"{:.3}\">",
+            xml_escape(&self.url),
+            self.checks.len(),
+            self.elapsed.as_secs_f64()
+        );
+        let _ = writeln!(x, "    <properties>");
+        for (name, value) in [
+            ("url", self.url.clone()),
+            ("seed", self.seed.to_string()),
+            ("cases", self.cases.to_string()),
+            ("timeout", human(self.timeout)),
+        ] {
+            let _ = writeln!(
+                x,
+                "      <property name=\"{name}\" value=\"{}\"/>",
+                xml_escape(&value)
+            );
+        }
+        let _ = writeln!(x, "    </properties>");
+        for c in &self.checks {
+            junit_case(&mut x, c);
+        }
+        x.push_str("  </testsuite>\n</testsuites>\n");
+        x
+    }
+}
+
+fn junit_case(x: &mut String, c: &CheckResult) {
+    let _ = write!(
+        x,
+        "    <testcase classname=\"veriff-mock.check.{}\" name=\"{}\" time=\"{:.3}\"",
+        xml_escape(c.group()),
+        xml_escape(&c.name),
+        c.elapsed.as_secs_f64()
+    );
+    if c.passed {
+        let _ = writeln!(
+            x,
+            ">\n      <system-out>{}</system-out>\n    </testcase>",
+            xml_escape(&c.reason)
+        );
+        return;
+    }
+    let mut detail = format!("{}\n{}", c.what, c.reason);
+    if let Some(r) = &c.repro {
+        let _ = write!(
+            detail,
+            "\n\nbody:\n{}\n\nreproduce with:\n{}",
+            r.body_text, r.curl
+        );
+    }
+    let _ = writeln!(
+        x,
+        ">\n      <failure type=\"conformance\" message=\"{}\">{}</failure>\n    </testcase>",
+        xml_escape(&c.reason),
+        xml_escape(&detail)
+    );
+}
+
+/// Escapes text for XML content and attribute values; characters XML 1.0 forbids become U+FFFD.
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escape_handles_markup_and_forbidden_characters() {
+        assert_eq!(
+            xml_escape("a<b>&\"c'\u{1}\n"),
+            "a&lt;b&gt;&amp;&quot;c&apos;\u{FFFD}&#10;"
+        );
+    }
+
+    #[test]
+    fn curl_keeps_the_bytes_exact() {
+        let h = vec![("x-hmac-signature".to_owned(), "ab".to_owned())];
+        let inline = curl_command("http://127.0.0.1:1/", b"{\"a\":\"it's\"}", &h);
+        assert!(
+            inline.contains(r#"--data-binary '{"a":"it'\''s"}'"#),
+            "{inline}"
+        );
+        let piped = curl_command("http://127.0.0.1:1/", b"{\xff}", &h);
+        assert!(
+            piped.starts_with("printf '%b' '{\\0377}' | curl"),
+            "{piped}"
+        );
+        assert!(piped.ends_with("--data-binary @-"), "{piped}");
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human(Duration::from_millis(850)), "850 ms");
+        assert_eq!(human(Duration::from_secs(2)), "2 s");
+        assert_eq!(human(Duration::from_millis(2500)), "2.5 s");
+    }
+}

@@ -1,0 +1,148 @@
+//! Sending one request to the receiver under test, with a timeout, as an outcome (never an error).
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, Uri};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use tokio::time::Instant;
+
+/// How much of an answer's body is kept for reports.
+const ANSWER_PREFIX: usize = 160;
+/// Answers larger than this are not read further.
+const ANSWER_LIMIT: usize = 64 * 1024;
+
+/// What came back for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// An HTTP answer: status and the start of its body.
+    Answered {
+        /// The HTTP status.
+        status: u16,
+        /// The first characters of the body (lossy UTF-8).
+        body: String,
+    },
+    /// No complete answer within the timeout.
+    TimedOut(Duration),
+    /// Could not connect, or the connection broke before an answer.
+    Transport(String),
+}
+
+impl Outcome {
+    /// The HTTP status, when there was an answer.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Outcome::Answered { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// No answer at all (time-out or broken connection).
+    #[must_use]
+    pub fn is_transport_failure(&self) -> bool {
+        !matches!(self, Outcome::Answered { .. })
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Answered { status, body } if body.is_empty() => write!(f, "answered {status}"),
+            Outcome::Answered { status, body } => write!(f, "answered {status} {body}"),
+            Outcome::TimedOut(t) => write!(f, "no answer within {}", crate::report::human(*t)),
+            Outcome::Transport(e) => write!(f, "no answer: {e}"),
+        }
+    }
+}
+
+/// The receiver under test.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    client: Client<HttpConnector, Full<Bytes>>,
+    pub(crate) uri: Uri,
+    pub(crate) timeout: Duration,
+}
+
+impl Target {
+    pub(crate) fn new(uri: Uri, timeout: Duration) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(timeout));
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(5))
+            .build(connector);
+        Target {
+            client,
+            uri,
+            timeout,
+        }
+    }
+
+    /// POSTs `body` with `headers`; the whole exchange (connect, answer, body) within the timeout.
+    pub(crate) async fn send(
+        &self,
+        body: Bytes,
+        headers: &[(String, String)],
+    ) -> (Outcome, Duration) {
+        let started = Instant::now();
+        let outcome = match tokio::time::timeout(self.timeout, self.exchange(body, headers)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::TimedOut(self.timeout),
+        };
+        (outcome, started.elapsed())
+    }
+
+    async fn exchange(&self, body: Bytes, headers: &[(String, String)]) -> Outcome {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(self.uri.clone());
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let request = match request.body(Full::new(body)) {
+            Ok(r) => r,
+            Err(e) => return Outcome::Transport(format!("cannot build the request: {e}")),
+        };
+        let response = match self.client.request(request).await {
+            Ok(r) => r,
+            Err(e) => return Outcome::Transport(describe(&e)),
+        };
+        let status = response.status().as_u16();
+        let body = match Limited::new(response.into_body(), ANSWER_LIMIT)
+            .collect()
+            .await
+        {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => Bytes::new(),
+        };
+        let text = String::from_utf8_lossy(&body);
+        let mut prefix: String = text.trim().chars().take(ANSWER_PREFIX).collect();
+        if text.trim().chars().count() > ANSWER_PREFIX {
+            prefix.push('…');
+        }
+        Outcome::Answered {
+            status,
+            body: prefix,
+        }
+    }
+}
+
+/// The error and its causes on one line (hyper's top-level message alone says little).
+fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,169 @@
+//! What a run against a real target stores about itself, so `fire --resume` can complete it after
+//! a crash: how to regenerate its payloads (seed, kinds or scenario, count, chaos) and how to
+//! deliver them. Never the secret or the API key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use veriff_mock_send::Store;
+
+use super::FireArgs;
+use crate::config::Routes;
+
+/// The settings of a run, as stored in the store's `runs.spec` (JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    v: u32,
+    seed: u64,
+    kinds: Vec<String>,
+    status: Option<String>,
+    scenario: Option<String>,
+    count: u64,
+    default_url: Option<String>,
+    urls: BTreeMap<String, String>,
+    concurrency: usize,
+    rate: Option<f64>,
+    retry_schedule: String,
+    time_scale: f64,
+    accept_2xx: bool,
+    jitter: Option<f64>,
+    timeout_ms: u64,
+    connect_timeout_ms: u64,
+    insecure: bool,
+    ca: Option<PathBuf>,
+    vrf_headers: bool,
+    legacy_signature: bool,
+    duplicate_rate: f64,
+    shuffle: Option<usize>,
+    compat: bool,
+    tamper_rate: f64,
+}
+
+const VERSION: u32 = 1;
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl RunSpec {
+    /// The spec of a run about to start.
+    pub fn of(args: &FireArgs, routes: &Routes, seed: u64) -> Self {
+        let (default_url, urls) = routes.to_parts();
+        Self {
+            v: VERSION,
+            seed,
+            kinds: args.kinds.iter().map(|k| k.name().to_owned()).collect(),
+            status: args.status.clone(),
+            scenario: args.scenario.map(|s| s.name().to_owned()),
+            count: args.count,
+            default_url,
+            urls,
+            concurrency: args.concurrency,
+            rate: args.rate,
+            retry_schedule: args.retry_schedule.clone(),
+            time_scale: args.time_scale,
+            accept_2xx: args.accept_2xx,
+            jitter: args.jitter,
+            timeout_ms: ms(args.timeout),
+            connect_timeout_ms: ms(args.connect_timeout),
+            insecure: args.insecure,
+            ca: args.ca.clone(),
+            vrf_headers: args.vrf_headers,
+            legacy_signature: args.legacy_signature,
+            duplicate_rate: args.duplicate_rate,
+            shuffle: args.shuffle,
+            compat: args.compat,
+            tamper_rate: args.tamper_rate,
+        }
+    }
+
+    /// JSON, as stored.
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The stored routes.
+    pub fn routes(&self) -> anyhow::Result<Routes> {
+        Routes::from_parts(self.default_url.clone(), &self.urls)
+            .context("the interrupted run's URLs")
+    }
+
+    /// The resumed run's arguments: what to fire comes from the spec; every delivery setting
+    /// comes from the spec unless it was given again on the command line (differs from its
+    /// default).
+    pub fn merge_into(&self, given: &FireArgs) -> anyhow::Result<FireArgs> {
+        let mut a = given.clone();
+        a.kinds = self
+            .kinds
+            .iter()
+            .map(|k| k.parse())
+            .collect::<Result<_, _>>()?;
+        a.status.clone_from(&self.status);
+        a.scenario = self.scenario.as_deref().map(str::parse).transpose()?;
+        a.count = self.count;
+        a.seed = Some(self.seed);
+        macro_rules! unless_given {
+            ($field:ident, $default:expr, $stored:expr) => {
+                if a.$field == $default {
+                    a.$field = $stored;
+                }
+            };
+        }
+        unless_given!(concurrency, 16, self.concurrency);
+        unless_given!(rate, None, self.rate);
+        unless_given!(retry_schedule, "veriff", self.retry_schedule.clone());
+        unless_given!(time_scale, 1.0, self.time_scale);
+        unless_given!(accept_2xx, false, self.accept_2xx);
+        unless_given!(jitter, None, self.jitter);
+        unless_given!(
+            timeout,
+            Duration::from_secs(30),
+            Duration::from_millis(self.timeout_ms)
+        );
+        unless_given!(
+            connect_timeout,
+            Duration::from_secs(10),
+            Duration::from_millis(self.connect_timeout_ms)
+        );
+        unless_given!(insecure, false, self.insecure);
+        unless_given!(ca, None, self.ca.clone());
+        unless_given!(vrf_headers, false, self.vrf_headers);
+        unless_given!(legacy_signature, false, self.legacy_signature);
+        unless_given!(duplicate_rate, 0.0, self.duplicate_rate);
+        unless_given!(shuffle, None, self.shuffle);
+        unless_given!(compat, false, self.compat);
+        unless_given!(tamper_rate, 0.0, self.tamper_rate);
+        Ok(a)
+    }
+}
+
+/// The newest run of the store that recorded a spec, if the store exists: `(stored text, spec)`.
+pub fn latest(store: &Path) -> anyhow::Result<Option<(String, RunSpec)>> {
+    if !store.exists() {
+        return Ok(None);
+    }
+    let store = Store::open_read_only(store)
+        .with_context(|| format!("cannot open the delivery store {}", store.display()))?;
+    let Some((run, text)) = store.latest_run_spec()? else {
+        return Ok(None);
+    };
+    let spec: RunSpec = serde_json::from_str(&text)
+        .with_context(|| format!("run {run} of the store was written by another version of veriff-mock; fire it again instead of resuming"))?;
+    anyhow::ensure!(
+        spec.v == VERSION,
+        "run {run} of the store has settings version {}; fire it again instead of resuming",
+        spec.v
+    );
+    Ok(Some((text, spec)))
+}
+
+/// Stream positions already stored for this spec.
+pub fn stored_indices(store: &Path, text: &str) -> anyhow::Result<Vec<u64>> {
+    let store = Store::open_read_only(store)
+        .with_context(|| format!("cannot open the delivery store {}", store.display()))?;
+    Ok(store.stored_source_indices(text)?)
+}

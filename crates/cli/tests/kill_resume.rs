@@ -1,0 +1,151 @@
+//! `kill -9` in the middle of a run, then `fire --resume`: every payload ends acknowledged and
+//! none is sent again after its 200 was recorded. Real processes, real signals.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_veriff-mock");
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn receiver(args: &[&str]) -> (Killed, String) {
+    let mut child = Command::new(BIN)
+        .args(["receive", "--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the receiver");
+    let stdout = child.stdout.take().expect("piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("url: ").map(str::to_owned))
+        .expect("the receiver prints its URL");
+    // Keep draining its per-request lines so it never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (Killed(child), url)
+}
+
+fn query(db: &std::path::Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).expect("open the store");
+    conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+}
+
+#[test]
+fn kill_9_then_resume_acknowledges_every_payload_once() {
+    let (_receiver, url) = receiver(&["--status-sequence", "500,500,500"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("deliveries.db");
+    let db_arg = db.to_str().expect("utf-8 path");
+
+    // An hour is a second: each payload needs 3 retries, so the run lasts over 3 s.
+    let mut fire = Command::new(BIN)
+        .args([
+            "fire",
+            "--to",
+            &url,
+            "--kind",
+            "decision",
+            "--count",
+            "200",
+            "--retry-schedule",
+            "veriff",
+        ])
+        .args([
+            "--time-scale",
+            "3600",
+            "--seed",
+            "9",
+            "--no-tui",
+            "--store",
+            db_arg,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start fire");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        fire.try_wait().expect("poll fire").is_none(),
+        "the run must still be going when killed"
+    );
+    fire.kill().expect("kill -9");
+    fire.wait().expect("reap");
+
+    let delivered_before = query(
+        &db,
+        "select count(*) from deliveries where state = 'delivered'",
+    );
+    assert!(
+        delivered_before < 200,
+        "killed mid-run: {delivered_before} delivered"
+    );
+
+    let started = Instant::now();
+    let resume = Command::new(BIN)
+        .args(["fire", "--resume", "--no-tui", "--store", db_arg])
+        .output()
+        .expect("resume");
+    assert_eq!(
+        resume.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resume.stderr)
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+
+    assert_eq!(
+        query(
+            &db,
+            "select count(*) from deliveries where state = 'delivered'"
+        ),
+        200
+    );
+    assert_eq!(
+        query(&db, "select count(distinct source_index) from deliveries"),
+        200
+    );
+    assert_eq!(
+        query(&db, "select count(*) from deliveries"),
+        200,
+        "no payload stored twice"
+    );
+    let after_200 = query(
+        &db,
+        "select count(*) from attempts a join attempts ok on a.delivery_id = ok.delivery_id
+         and ok.http_status = 200 and a.id > ok.id",
+    );
+    assert_eq!(after_200, 0, "an attempt was made after a recorded 200");
+}
+
+#[test]
+fn resume_with_nothing_to_resume_is_a_clean_no_op() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("none.db");
+    let out = Command::new(BIN)
+        .args([
+            "fire",
+            "--resume",
+            "--no-tui",
+            "--store",
+            db.to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
