@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use veriff_mock_send::{JobSource, Store, Summary};
-use veriff_mock_tui::adapter::{StoreSource, tui_event};
+use veriff_mock_tui::adapter::StoreSource;
 use veriff_mock_tui::{
     DEFAULT_CAPACITY, HeaderInfo, LoopOptions, run_live_in_terminal, ui_channel,
 };
@@ -30,17 +30,11 @@ pub async fn run_tui(
     let mut config = plan.engine.clone();
     config.linger = true; // keep serving resends after the last delivery, until `q`
     let store_path = config.store_path.clone();
-    let (engine, mut events) = veriff_mock_send::start(config, source)
+    let (engine, events) = veriff_mock_send::start(config, source)
         .with_context(|| format!("cannot start deliveries (store {})", store_path.display()))?;
     let run_id = engine.run_id();
     let (ui_tx, ui_rx) = ui_channel(DEFAULT_CAPACITY);
-    let forward = tokio::spawn(async move {
-        while let Some(event) = events.recv().await {
-            if let Some(update) = tui_event(&event, now()) {
-                ui_tx.offer(update);
-            }
-        }
-    });
+    let forward = tokio::spawn(veriff_mock_tui::adapter::forward(events, ui_tx));
     let header = HeaderInfo {
         targets,
         scenario: plan.work_label(),

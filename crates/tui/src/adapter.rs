@@ -12,7 +12,7 @@ use veriff_mock_send::{
     Store, Trigger,
 };
 
-use crate::channel::{ControlClosed, ControlSink};
+use crate::channel::{ControlClosed, ControlSink, UiSender};
 use crate::model::{
     AttemptDetail, AttemptOutcome, ControlCommand, DeliveryDetail, DeliveryId, DeliveryRow,
     HeaderInfo, Phase, TuiEvent,
@@ -31,11 +31,22 @@ fn outcome_of(status: Option<u16>, error: Option<&str>) -> Option<AttemptOutcome
     }
 }
 
+/// Feeds the UI from the engine: reads every engine event as it comes and offers its UI form
+/// without ever waiting ([`UiSender::offer`]). The engine's stream is always drained at the
+/// engine's pace, so a paused, slow or closed UI never holds the dispatcher back; updates the UI
+/// was too far behind to take are counted as dropped, and the UI re-reads its rows from the store.
+/// Ends when the engine's stream does.
+pub async fn forward(mut events: send::Events, ui: UiSender) {
+    while let Some(event) = events.recv().await {
+        if let Some(update) = tui_event(&event, DateTime::<Utc>::from(std::time::SystemTime::now()))
+        {
+            ui.offer(update);
+        }
+    }
+}
+
 /// Maps one engine event to a UI event, stamped `now` where the engine gives no time. `None` for
 /// events the UI does not show (`Ready`, the start of a chaos duplicate).
-///
-/// `Queued` carries no session id, status or `vendorData`: the row is completed from the store
-/// when the table is read through a [`StoreSource`].
 #[must_use]
 pub fn tui_event(event: &DeliveryEvent, now: DateTime<Utc>) -> Option<TuiEvent> {
     let id = |id: &send::DeliveryId| DeliveryId(*id);

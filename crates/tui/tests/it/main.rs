@@ -12,4 +12,5 @@ mod commands;
 mod engine;
 mod event_loop;
 mod fixtures;
+mod paused_ui;
 mod snapshots;
