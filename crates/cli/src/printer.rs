@@ -74,12 +74,27 @@ impl TextPrinter {
                     clock()
                 )
             }
-            DeliveryEvent::Queued { id, kind, .. } => {
+            DeliveryEvent::Queued {
+                id,
+                kind,
+                status,
+                session_id,
+                ..
+            } => {
+                // `decision approved 3f2c9a1e`: kind, status and the start of the session id.
+                let mut label = status.clone().unwrap_or_default();
+                if let Some(session) = session_id {
+                    let short: String = session.chars().take(8).collect();
+                    if !label.is_empty() {
+                        label.push(' ');
+                    }
+                    label.push_str(&short);
+                }
                 self.labels.insert(
                     *id,
                     Label {
                         kind: kind.clone(),
-                        status: String::new(),
+                        status: label,
                     },
                 );
                 Ok(())
@@ -98,6 +113,11 @@ impl TextPrinter {
                     .labels
                     .get(id)
                     .map_or(("?", ""), |l| (l.kind.as_str(), l.status.as_str()));
+                let label = if label.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {label}")
+                };
                 let answer = match (status, error) {
                     (Some(code), _) => format!("[{code}]"),
                     (None, Some(kind)) => format!("[{kind}]"),
@@ -114,7 +134,7 @@ impl TextPrinter {
                 };
                 writeln!(
                     out,
-                    "{} {kind} {label} #{id} attempt {attempt}{manual} → {answer} {}{detail}",
+                    "{} {kind}{label} #{id} attempt {attempt}{manual} → {answer} {}{detail}",
                     clock(),
                     human_micros(*latency_us)
                 )

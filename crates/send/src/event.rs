@@ -10,7 +10,7 @@
 //! | type | fields |
 //! |---|---|
 //! | `ready` (always first) | run_id, store, concurrency, retry, time_scale, resumed |
-//! | `queued` | id, kind, url, tampered |
+//! | `queued` | id, kind, status, session_id, vendor_data, url, tampered |
 //! | `attempt_started` | id, attempt, trigger |
 //! | `attempt_finished` | id, attempt, trigger, status, error, detail, latency_us, response_prefix, response_truncated |
 //! | `retry_scheduled` | id, attempt (the next one), at_unix_ms, in_ms |

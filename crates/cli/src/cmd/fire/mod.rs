@@ -555,17 +555,35 @@ pub(crate) async fn print_events(
 ) -> anyhow::Result<()> {
     let mut text = crate::printer::TextPrinter::default();
     let mut broken = false;
-    while let Some(event) = events.recv().await {
+    // Lines are gathered while events keep coming and written (and flushed) once the stream
+    // pauses or the buffer is large: one write per batch, not per line, and never stale output.
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    while let Some(first) = events.recv().await {
+        let mut next = Some(first);
+        while let Some(event) = next.take() {
+            if !broken {
+                let written = match output {
+                    Output::Ndjson => serde_json::to_writer(&mut buf, &event.ndjson())
+                        .map_err(std::io::Error::from)
+                        .map(|()| buf.push(b'\n')),
+                    Output::Text => text.print(&event, &mut buf),
+                };
+                // Writing to a Vec fails only on a serialization bug; report it, keep going.
+                if let Err(e) = written {
+                    writeln!(io.err, "veriff-mock: cannot format an event: {e}")?;
+                }
+            }
+            if buf.len() < 64 * 1024 {
+                next = events.try_recv().ok();
+            }
+        }
         if broken {
+            buf.clear();
             continue; // keep draining so the engine never waits on a closed stdout
         }
-        let written = match output {
-            Output::Ndjson => serde_json::to_writer(&mut *io.out, &event.ndjson())
-                .map_err(std::io::Error::from)
-                .and_then(|()| io.out.write_all(b"\n")),
-            Output::Text => text.print(&event, &mut *io.out),
-        };
-        if let Err(e) = written.and_then(|()| io.out.flush()) {
+        let written = io.out.write_all(&buf).and_then(|()| io.out.flush());
+        buf.clear();
+        if let Err(e) = written {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 writeln!(io.err, "veriff-mock: cannot write the output: {e}")?;
             }
