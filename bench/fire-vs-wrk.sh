@@ -4,7 +4,12 @@
 #
 #   bench/fire-vs-wrk.sh [COUNT]        (default 200000 deliveries; wrk runs for as long as fire did)
 #
-# Needs wrk (Debian package `wrk`; installed when missing and apt-get is available).
+# Needs wrk (Debian package `wrk`; installed when missing and apt-get is available). When `oha` is
+# on PATH (`cargo install oha`), it loads the same receiver too and its ratio is printed as well.
+#
+# On a small machine the load tool and the receiver share the CPU, so each one's CPU time per
+# request is printed too: fire does more per delivery than a load tool (it generates, signs and
+# persists every attempt), and that cost shows up in the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-200000}
@@ -17,6 +22,9 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 "$BIN" receive --port 0 >"$work/receiver.log" 2>&1 &
+RECV_PID=$!
+recv_ticks() { awk '{print $14 + $15}' "/proc/$RECV_PID/stat"; }
+TCK=$(getconf CLK_TCK)
 for _ in $(seq 50); do grep -q '^url: ' "$work/receiver.log" && break; sleep 0.1; done
 URL=$(sed -n 's/^url: //p' "$work/receiver.log")
 
@@ -35,13 +43,19 @@ rss_kb() { awk '/Maximum resident/ {print $6}' "$1"; }
 
 echo "== fire: $COUNT decisions, concurrency $CONC, signing each and persisting every attempt"
 start=$(date +%s.%N)
+T0=$(recv_ticks)
 /usr/bin/time -v "$BIN" fire --to "$URL" --kind decision --count "$COUNT" --concurrency $CONC --seed 2 \
   --retry-schedule none --no-tui --output ndjson --store "$work/d.db" >/dev/null 2>"$work/fire.time"
 end=$(date +%s.%N)
 FIRE_S=$(echo "$end - $start" | bc -l)
+RECV_US=$(echo "($(recv_ticks) - $T0) * 1000000 / $TCK / $COUNT" | bc -l)
 FIRE_RPS=$(echo "$COUNT / $FIRE_S" | bc -l)
 ATTEMPTS=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from attempts where http_status=200').fetchone()[0])" "$work/d.db")
-printf 'fire:  %.0f deliveries/s (%d acknowledged attempts stored in %.1f s), max RSS %s KiB\n' "$FIRE_RPS" "$ATTEMPTS" "$FIRE_S" "$(rss_kb "$work/fire.time")"
+cpu_us() { # CPU microseconds per request from a `/usr/bin/time -v` report
+  awk -v n="$2" '/User time/ {u=$4} /System time/ {s=$4} END {printf "%.1f", (u+s)*1e6/n}' "$1"; }
+printf 'fire:  %.0f deliveries/s (%d acknowledged attempts stored in %.1f s), max RSS %s KiB, %s µs CPU per delivery\n' \
+  "$FIRE_RPS" "$ATTEMPTS" "$FIRE_S" "$(rss_kb "$work/fire.time")" "$(cpu_us "$work/fire.time" "$COUNT")"
+printf 'receiver: %.1f µs CPU per request (on %s cores in all)\n' "$RECV_US" "$(nproc)"
 
 DUR=$(printf '%.0f' "$FIRE_S"); [ "$DUR" -lt 5 ] && DUR=5
 echo "== wrk: same receiver, same body, -t1 -c$CONC for ${DUR}s"
@@ -50,6 +64,17 @@ WRK_RPS=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
 NON2XX=$(awk '/Non-2xx/ {print $4}' "$work/wrk.out"); NON2XX=${NON2XX:-0}
 printf 'wrk:   %.0f requests/s (non-2xx: %s)\n' "$WRK_RPS" "$NON2XX"
 printf 'ratio fire/wrk: %.2f\n' "$(echo "$FIRE_RPS / $WRK_RPS" | bc -l)"
+
+if command -v oha >/dev/null; then
+  echo "== oha: same receiver, same body, -c$CONC for $COUNT requests"
+  /usr/bin/time -v oha --no-tui -c $CONC -n "$COUNT" -m POST -H 'Content-Type: application/json' \
+    -H 'X-AUTH-CLIENT: 00000000-0000-4000-8000-000000000000' -H "X-HMAC-SIGNATURE: $SIG" \
+    -D "$work/body.json" "$URL" >"$work/oha.out" 2>"$work/oha.time"
+  OHA_RPS=$(awk '/Requests\/sec/ {print $2}' "$work/oha.out")
+  printf 'oha:   %.0f requests/s (%s), %s µs CPU per request\n' "$OHA_RPS" \
+    "$(grep -A1 'Status code' "$work/oha.out" | tail -1 | tr -s ' ')" "$(cpu_us "$work/oha.time" "$COUNT")"
+  printf 'ratio fire/oha: %.2f\n' "$(echo "$FIRE_RPS / $OHA_RPS" | bc -l)"
+fi
 
 echo "== fire against its embedded receiver (same process), $COUNT decisions"
 start=$(date +%s.%N)
