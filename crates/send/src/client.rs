@@ -125,11 +125,13 @@ impl std::fmt::Debug for HttpTransport {
 }
 
 impl HttpTransport {
-    /// Builds the client. `concurrency` sizes the keep-alive pool when the config leaves it at 0.
+    /// The connector the client uses: TCP (no Nagle, the connect timeout) and, for `https` URLs,
+    /// rustls with the web roots, the CA file or, when `insecure`, any certificate. Other
+    /// clients of the workspace (`check`) connect the same way.
     ///
     /// # Errors
     /// [`ClientError`] for an unusable CA file or TLS setup.
-    pub fn new(config: &HttpConfig, concurrency: usize) -> Result<Self, ClientError> {
+    pub fn connector(config: &HttpConfig) -> Result<HttpsConnector<HttpConnector>, ClientError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
@@ -162,11 +164,19 @@ impl HttpTransport {
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(config.connect_timeout));
-        let https = HttpsConnectorBuilder::new()
+        Ok(HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
-            .wrap_connector(http);
+            .wrap_connector(http))
+    }
+
+    /// Builds the client. `concurrency` sizes the keep-alive pool when the config leaves it at 0.
+    ///
+    /// # Errors
+    /// [`ClientError`] for an unusable CA file or TLS setup.
+    pub fn new(config: &HttpConfig, concurrency: usize) -> Result<Self, ClientError> {
+        let https = Self::connector(config)?;
         let idle = if config.pool_max_idle_per_host == 0 {
             concurrency.max(1)
         } else {

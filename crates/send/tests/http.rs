@@ -383,3 +383,93 @@ async fn tls_options_are_checked_when_the_engine_starts() {
     let s = engine.wait().await.unwrap();
     assert_eq!((s.attempts, s.exit_code()), (0, 0));
 }
+
+/// A self-signed certificate for 127.0.0.1 and localhost, as PEM, and its key.
+fn self_signed() -> (String, rustls::pki_types::PrivateKeyDer<'static>) {
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
+    (cert.cert.pem(), key)
+}
+
+/// An https server answering 200 to every request, with the given certificate.
+async fn https_server(
+    cert_pem: &str,
+    key: rustls::pki_types::PrivateKeyDer<'static>,
+) -> SocketAddr {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = l.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(s).await else {
+                    return; // the client refused our certificate
+                };
+                let svc = service_fn(|req: Request<Incoming>| async move {
+                    let body = req.into_body().collect().await?.to_bytes();
+                    Ok::<_, hyper::Error>(resp(200, format!("{{\"got\":{}}}", body.len())))
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(tls), svc)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+/// One delivery to `url` with the given TLS settings: its final state and error kind.
+async fn deliver_once(url: &str, insecure: bool, ca: Option<std::path::PathBuf>) -> (u64, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = EngineConfig::default();
+    c.store_path = dir.path().join("d.db");
+    c.retry = RetryPolicy::none();
+    c.http.timeout = Duration::from_secs(5);
+    c.http.insecure = insecure;
+    c.http.ca_file = ca;
+    let job = Job::new(Kind::Event, parse_url(url).unwrap(), body(0));
+    let (engine, mut rx) = start(c, JobSource::from_iter(signer(), vec![job])).unwrap();
+    let mut tls_errors = 0;
+    while let Some(e) = rx.recv().await {
+        if let DeliveryEvent::AttemptFinished {
+            error: Some(veriff_mock_send::ErrorKind::Tls),
+            ..
+        } = e
+        {
+            tls_errors += 1;
+        }
+    }
+    let s = engine.wait().await.unwrap();
+    (s.delivered, tls_errors)
+}
+
+#[tokio::test]
+async fn https_delivers_with_the_ca_file_or_insecure_and_refuses_an_unknown_certificate() {
+    let (pem, key) = self_signed();
+    let addr = https_server(&pem, key).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &pem).unwrap();
+    let url = format!("https://{addr}/webhooks");
+
+    // Not in the web roots: refused, recorded as a TLS error.
+    assert_eq!(deliver_once(&url, false, None).await, (0, 1));
+    // Trusted through --ca, or accepted with --insecure: delivered.
+    assert_eq!(deliver_once(&url, false, Some(ca)).await, (1, 0));
+    assert_eq!(deliver_once(&url, true, None).await, (1, 0));
+}
