@@ -340,7 +340,8 @@ fn an_unreachable_receiver_is_a_failed_check_and_bad_arguments_are_usage_errors(
 
     for args in [
         &["check", "--to", "not a url"][..],
-        &["check", "--to", "https://example.com/"],
+        &["check", "--to", "ftp://example.com/"],
+        &["check", "--to", &url, "--ca", "no-such-ca.pem"],
         &["check", "--to", &url, "--secret", " "],
         &["check", "--to", &url, "--timeout", "soon"],
         &["check", "--to", &url, "--kind", "passport"],

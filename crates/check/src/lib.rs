@@ -9,7 +9,8 @@
 //! reproduces it; then `cases` mangled payloads must get no 5xx and no hang.
 //!
 //! Nothing here fails the run: an unreachable receiver is a failed check with its reason.
-//! Only 127.0.0.1-style dev servers over `http` are supported (`https` is refused up front).
+//! `http` and `https` URLs both work; for a development certificate, trust its CA with
+//! [`CheckConfig::tls`] or accept any certificate.
 //!
 //! ```
 //! use veriff_mock_check::{CheckConfig, run};
@@ -65,6 +66,9 @@ pub enum CheckError {
     /// The API key is empty.
     #[error("the API key is empty")]
     EmptyApiKey,
+    /// The TLS settings are unusable (an unreadable CA file, one with no certificate).
+    #[error("{0}")]
+    Tls(String),
 }
 
 /// What to check and how.
@@ -78,6 +82,8 @@ pub struct CheckConfig {
     cases: u32,
     seed: u64,
     timeout: Duration,
+    insecure: bool,
+    connector: target::Connector,
 }
 
 impl CheckConfig {
@@ -97,13 +103,12 @@ impl CheckConfig {
             .parse()
             .map_err(|e: http::uri::InvalidUri| bad(&e.to_string()))?;
         match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
-                return Err(bad(
-                    "https is not supported: check a development server over http (Veriff itself only calls https URLs in production)",
-                ));
+            Some("http" | "https") => {}
+            Some(other) => {
+                return Err(bad(&format!(
+                    "unsupported scheme {other:?}; use http:// or https://"
+                )));
             }
-            Some(other) => return Err(bad(&format!("unsupported scheme {other:?}; use http://"))),
             None => {
                 return Err(bad(
                     "not absolute; write e.g. http://127.0.0.1:8080/webhooks",
@@ -121,7 +126,24 @@ impl CheckConfig {
             cases: DEFAULT_CASES,
             seed: 0,
             timeout: DEFAULT_TIMEOUT,
+            insecure: false,
+            connector: target::connector(false, None)?,
         })
+    }
+
+    /// TLS for `https` URLs: trust the CA certificates of a PEM file instead of the web roots,
+    /// or, with `insecure`, accept any certificate (self-signed development certificates).
+    ///
+    /// # Errors
+    /// [`CheckError::Tls`] for an unreadable CA file or one with no certificate.
+    pub fn tls(
+        mut self,
+        insecure: bool,
+        ca_file: Option<std::path::PathBuf>,
+    ) -> Result<Self, CheckError> {
+        self.connector = target::connector(insecure, ca_file)?;
+        self.insecure = insecure;
+        Ok(self)
     }
 
     /// Only these kinds (all when empty). The first one is used for the checks that need one
@@ -269,8 +291,14 @@ impl Report {
 /// on tokio's blocking pool.
 pub async fn run(config: &CheckConfig) -> Report {
     let started = tokio::time::Instant::now();
-    let target = target::Target::new(config.uri.clone(), config.timeout);
+    let target = target::Target::new(config.uri.clone(), config.timeout, &config.connector);
     let mut checks = probes::run_all(config, &target).await;
+    if config.insecure {
+        // The repro commands must accept the same certificates the checks did.
+        for repro in checks.iter_mut().filter_map(|c| c.repro.as_mut()) {
+            repro.curl = repro.curl.replacen("curl ", "curl -k ", 1);
+        }
+    }
     let order = |name: &str| {
         let base = if name.starts_with("valid/") {
             "valid/<kind>"

@@ -10,6 +10,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tokio::time::Instant;
+use veriff_mock_send::{HttpConfig, HttpTransport};
 
 /// How much of an answer's body is kept for reports.
 const ANSWER_PREFIX: usize = 160;
@@ -60,22 +61,34 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// How the checks connect: TCP, and rustls for `https` (the delivery engine's connector).
+pub(crate) type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
+/// The connector for these TLS settings.
+pub(crate) fn connector(
+    insecure: bool,
+    ca_file: Option<std::path::PathBuf>,
+) -> Result<Connector, crate::CheckError> {
+    let mut config = HttpConfig::default();
+    config.insecure = insecure;
+    config.ca_file = ca_file;
+    HttpTransport::connector(&config).map_err(|e| crate::CheckError::Tls(e.to_string()))
+}
+
 /// The receiver under test.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<Connector, Full<Bytes>>,
     pub(crate) uri: Uri,
     pub(crate) timeout: Duration,
 }
 
 impl Target {
-    pub(crate) fn new(uri: Uri, timeout: Duration) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(timeout));
+    pub(crate) fn new(uri: Uri, timeout: Duration, connector: &Connector) -> Self {
+        // The connect timeout is the engine's default; every exchange is bounded by `timeout`.
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(5))
-            .build(connector);
+            .build(connector.clone());
         Target {
             client,
             uri,

@@ -34,7 +34,8 @@ veriff-mock check --to http://127.0.0.1:3000/decision --kind decision --junit ch
 veriff-mock check --to http://127.0.0.1:8080/ --output json --cases 200 --seed 7"
 )]
 pub struct CheckArgs {
-    /// The receiver's URL (http; Veriff calls one URL per kind: pass --kind to check one).
+    /// The receiver's URL, http or https (Veriff calls one URL per kind: pass --kind to check
+    /// one).
     #[arg(long, value_name = "URL")]
     pub to: String,
     /// Shared secret key your receiver verifies with. Default: the public test secret of
@@ -67,6 +68,12 @@ pub struct CheckArgs {
     /// Time each answer must come within, e.g. `2s`, `500ms`.
     #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "2s")]
     pub timeout: Duration,
+    /// Accept any TLS certificate (self-signed development certificates).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
 }
 
 fn parse_kind(s: &str) -> Result<Kind, String> {
@@ -82,7 +89,8 @@ pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         .kinds(args.kind.iter().copied())
         .cases(args.cases)
         .seed(args.seed)
-        .timeout(args.timeout);
+        .timeout(args.timeout)
+        .tls(args.insecure, args.ca.clone())?;
     let runtime = crate::runtime()?;
     let report = runtime.block_on(veriff_mock_check::run(&config));
     if let Some(path) = &args.junit {
