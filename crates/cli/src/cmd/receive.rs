@@ -1,11 +1,16 @@
 //! `receive`: the embedded receiver as a standalone server.
 
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 use veriff_mock_receiver::Receiver;
+use veriff_mock_receiver::broadcast::error::TryRecvError;
+
+/// How often the request log is written.
+const LOG_TICK: Duration = Duration::from_millis(20);
 
 use crate::input::secret;
 use crate::{DEFAULT_SECRET, Io};
@@ -108,19 +113,38 @@ pub fn run(args: &ReceiveArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         io.out.flush()?;
         let stop = crate::shutdown_signal();
         tokio::pin!(stop);
-        loop {
+        // The log is written in batches on a short tick rather than woken per request: a busy
+        // receiver is then not slowed by its own log (one write per tick, no wake-up per line).
+        let mut tick = tokio::time::interval(LOG_TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+        let mut open = true;
+        while open {
             tokio::select! {
-                () = &mut stop => break,
-                next = requests.recv() => match next {
-                    Ok(record) => {
-                        writeln!(io.out, "{record}")?;
-                        io.out.flush()?;
-                    }
-                    Err(veriff_mock_receiver::broadcast::error::RecvError::Lagged(n)) => {
+                () = &mut stop => open = false,
+                _ = tick.tick() => {}
+            }
+            loop {
+                match requests.try_recv() {
+                    Ok(record) => writeln!(buf, "{record}")?,
+                    Err(TryRecvError::Lagged(n)) => {
                         writeln!(io.err, "({n} request lines skipped: printing fell behind)")?;
                     }
-                    Err(veriff_mock_receiver::broadcast::error::RecvError::Closed) => break,
-                },
+                    Err(TryRecvError::Closed) => {
+                        open = false;
+                        break;
+                    }
+                    Err(TryRecvError::Empty) => break,
+                }
+                if buf.len() >= 64 * 1024 {
+                    io.out.write_all(&buf)?;
+                    buf.clear();
+                }
+            }
+            if !buf.is_empty() {
+                io.out.write_all(&buf)?;
+                io.out.flush()?;
+                buf.clear();
             }
         }
         let stats = receiver.shutdown().await;
