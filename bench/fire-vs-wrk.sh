@@ -9,7 +9,9 @@
 #
 # On a small machine the load tool and the receiver share the CPU, so each one's CPU time per
 # request is printed too: fire does more per delivery than a load tool (it generates, signs and
-# persists every attempt), and that cost shows up in the ratio.
+# persists every attempt), and that cost shows up in the ratio. With two cores or more, the receiver
+# is pinned to CPU 0 and each load tool to the others (taskset), so every tool meets a receiver
+# with the same CPU to itself; PIN=0 runs everything unpinned.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-200000}
@@ -21,7 +23,12 @@ BIN=target/release/veriff-mock
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-"$BIN" receive --port 0 >"$work/receiver.log" 2>&1 &
+SERVER=() LOAD=()
+if [ "${PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  SERVER=(taskset -c 0) LOAD=(taskset -c "1-$(($(nproc) - 1))")
+  echo "receiver pinned to CPU 0, load tools to CPUs 1-$(($(nproc) - 1))"
+fi
+"${SERVER[@]}" "$BIN" receive --port 0 >"$work/receiver.log" 2>&1 &
 RECV_PID=$!
 recv_ticks() { awk '{print $14 + $15}' "/proc/$RECV_PID/stat"; }
 TCK=$(getconf CLK_TCK)
@@ -44,7 +51,7 @@ rss_kb() { awk '/Maximum resident/ {print $6}' "$1"; }
 echo "== fire: $COUNT decisions, concurrency $CONC, signing each and persisting every attempt"
 start=$(date +%s.%N)
 T0=$(recv_ticks)
-/usr/bin/time -v "$BIN" fire --to "$URL" --kind decision --count "$COUNT" --concurrency $CONC --seed 2 \
+/usr/bin/time -v "${LOAD[@]}" "$BIN" fire --to "$URL" --kind decision --count "$COUNT" --concurrency $CONC --seed 2 \
   --retry-schedule none --no-tui --output ndjson --store "$work/d.db" >/dev/null 2>"$work/fire.time"
 end=$(date +%s.%N)
 FIRE_S=$(echo "$end - $start" | bc -l)
@@ -59,7 +66,7 @@ printf 'receiver: %.1f µs CPU per request (on %s cores in all)\n' "$RECV_US" "$
 
 DUR=$(printf '%.0f' "$FIRE_S"); [ "$DUR" -lt 5 ] && DUR=5
 echo "== wrk: same receiver, same body, -t1 -c$CONC for ${DUR}s"
-wrk -t1 -c$CONC -d"${DUR}s" -s "$work/post.lua" "$URL" | tee "$work/wrk.out"
+"${LOAD[@]}" wrk -t1 -c$CONC -d"${DUR}s" -s "$work/post.lua" "$URL" | tee "$work/wrk.out"
 WRK_RPS=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
 NON2XX=$(awk '/Non-2xx/ {print $4}' "$work/wrk.out"); NON2XX=${NON2XX:-0}
 printf 'wrk:   %.0f requests/s (non-2xx: %s)\n' "$WRK_RPS" "$NON2XX"
@@ -67,7 +74,7 @@ printf 'ratio fire/wrk: %.2f\n' "$(echo "$FIRE_RPS / $WRK_RPS" | bc -l)"
 
 if command -v oha >/dev/null; then
   echo "== oha: same receiver, same body, -c$CONC for $COUNT requests"
-  /usr/bin/time -v oha --no-tui -c $CONC -n "$COUNT" -m POST -H 'Content-Type: application/json' \
+  /usr/bin/time -v "${LOAD[@]}" oha --no-tui -c $CONC -n "$COUNT" -m POST -H 'Content-Type: application/json' \
     -H 'X-AUTH-CLIENT: 00000000-0000-4000-8000-000000000000' -H "X-HMAC-SIGNATURE: $SIG" \
     -D "$work/body.json" "$URL" >"$work/oha.out" 2>"$work/oha.time"
   OHA_RPS=$(awk '/Requests\/sec/ {print $2}' "$work/oha.out")
