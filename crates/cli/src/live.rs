@@ -66,6 +66,6 @@ pub async fn run_tui(
         summary.stopped = false;
     }
     writeln!(io.out, "{ui_summary}")?;
-    crate::printer::write_summary(&summary, io.out)?;
+    crate::printer::write_summary(&summary, plan.embedded.is_none(), io.out)?;
     Ok(summary)
 }

@@ -19,6 +19,8 @@ struct Label {
 #[derive(Debug, Default)]
 pub struct TextPrinter {
     labels: HashMap<DeliveryId, Label>,
+    /// Deliveries left pending cannot be carried on (the embedded receiver died with the run).
+    not_resumable: bool,
 }
 
 fn clock() -> String {
@@ -48,6 +50,15 @@ fn human_wait(ms: u64) -> String {
 }
 
 impl TextPrinter {
+    /// A printer for a run whose pending deliveries `fire --resume` cannot carry on.
+    #[must_use]
+    pub fn not_resumable() -> Self {
+        Self {
+            not_resumable: true,
+            ..Self::default()
+        }
+    }
+
     /// Prints one event (most events print nothing on their own).
     pub fn print(&mut self, event: &DeliveryEvent, out: &mut dyn Write) -> io::Result<()> {
         match event {
@@ -180,14 +191,15 @@ impl TextPrinter {
             }
             DeliveryEvent::Paused => writeln!(out, "{} paused", clock()),
             DeliveryEvent::Resumed => writeln!(out, "{} resumed", clock()),
-            DeliveryEvent::Finished { summary } => write_summary(summary, out),
+            DeliveryEvent::Finished { summary } => write_summary(summary, !self.not_resumable, out),
             DeliveryEvent::AttemptStarted { .. } => Ok(()),
         }
     }
 }
 
 /// The closing summary.
-pub fn write_summary(s: &Summary, out: &mut dyn Write) -> io::Result<()> {
+/// `resumable`: whether `fire --resume` can carry on what is left pending.
+pub fn write_summary(s: &Summary, resumable: bool, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "{} {} delivered, {} retries, {} exhausted, {} expected rejections, {} unexpected{}{} · {} attempts, latency p50 {} p99 {} · {:.1} s",
@@ -202,8 +214,13 @@ pub fn write_summary(s: &Summary, out: &mut dyn Write) -> io::Result<()> {
         } else {
             String::new()
         },
-        if s.pending > 0 {
+        if s.pending > 0 && resumable {
             format!(", {} pending (fire --resume carries on)", s.pending)
+        } else if s.pending > 0 {
+            format!(
+                ", {} pending (not resumable: the embedded receiver stopped with the run)",
+                s.pending
+            )
         } else {
             String::new()
         },
@@ -212,4 +229,38 @@ pub fn write_summary(s: &Summary, out: &mut dyn Write) -> io::Result<()> {
         human_micros(s.latency_p99_us),
         s.elapsed_ms as f64 / 1e3,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary_with_pending(pending: u64) -> String {
+        let s = Summary {
+            delivered: 3,
+            pending,
+            stopped: true,
+            ..Summary::default()
+        };
+        let mut resumable = Vec::new();
+        write_summary(&s, true, &mut resumable).unwrap();
+        let mut embedded = Vec::new();
+        write_summary(&s, false, &mut embedded).unwrap();
+        format!(
+            "{}|{}",
+            String::from_utf8(resumable).unwrap().trim_end(),
+            String::from_utf8(embedded).unwrap().trim_end()
+        )
+    }
+
+    #[test]
+    fn the_resume_hint_is_given_only_where_resume_can_carry_on() {
+        let text = summary_with_pending(9);
+        let (resumable, embedded) = text.split_once('|').unwrap();
+        assert!(resumable.starts_with("stopped: 3 delivered"), "{resumable}");
+        assert!(resumable.contains("9 pending (fire --resume carries on)"));
+        assert!(embedded.contains("9 pending (not resumable"), "{embedded}");
+        assert!(!embedded.contains("--resume"), "{embedded}");
+        assert!(!summary_with_pending(0).contains("pending"));
+    }
 }

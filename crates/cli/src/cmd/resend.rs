@@ -54,7 +54,7 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     let summary = runtime.block_on(async {
         let (engine, events) = veriff_mock_send::start(config, JobSource::none())
             .with_context(|| format!("cannot open the delivery store {}", args.store.display()))?;
-        crate::cmd::fire::print_events(events, output, io).await?;
+        crate::cmd::fire::print_events(events, output, true, io).await?;
         engine.wait().await.context("the resend failed")
     })?;
     let missing = summary.manual < args.ids.len() as u64;
