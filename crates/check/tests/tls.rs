@@ -2,36 +2,21 @@
 //! certificate, trusted through a CA file or accepted with `insecure`, and refused otherwise.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
 use veriff_mock_check::{CheckConfig, CheckError, run};
 use veriff_mock_contract::SharedSecret;
 use veriff_mock_receiver::Receiver;
 
+#[path = "../../send/tests/support/tls.rs"]
+mod tls;
+
 const SECRET: &str = "abcdef12-abcd-abcd-abcd-abcdef012345";
 
 /// Accepts TLS on a free port and pipes each connection to `backend` in plain TCP.
 async fn tls_terminator(backend: SocketAddr) -> (SocketAddr, String) {
-    let cert =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
-    let pem = cert.cert.pem();
-    let key = PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem.as_bytes())
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(chain, key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let (acceptor, pem) = tls::self_signed_acceptor();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

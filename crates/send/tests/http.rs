@@ -384,33 +384,13 @@ async fn tls_options_are_checked_when_the_engine_starts() {
     assert_eq!((s.attempts, s.exit_code()), (0, 0));
 }
 
-/// A self-signed certificate for 127.0.0.1 and localhost, as PEM, and its key.
-fn self_signed() -> (String, rustls::pki_types::PrivateKeyDer<'static>) {
-    let cert =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
-    let key = rustls::pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
-    (cert.cert.pem(), key)
-}
+#[path = "support/tls.rs"]
+mod tls;
 
-/// An https server answering 200 to every request, with the given certificate.
-async fn https_server(
-    cert_pem: &str,
-    key: rustls::pki_types::PrivateKeyDer<'static>,
-) -> SocketAddr {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+/// An https server answering 200 to every request, with a fresh self-signed certificate; its
+/// address and the certificate as PEM.
+async fn https_server() -> (SocketAddr, String) {
+    let (acceptor, pem) = tls::self_signed_acceptor();
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     tokio::spawn(async move {
@@ -430,7 +410,7 @@ async fn https_server(
             });
         }
     });
-    addr
+    (addr, pem)
 }
 
 /// One delivery to `url` with the given TLS settings: its final state and error kind.
@@ -460,8 +440,7 @@ async fn deliver_once(url: &str, insecure: bool, ca: Option<std::path::PathBuf>)
 
 #[tokio::test]
 async fn https_delivers_with_the_ca_file_or_insecure_and_refuses_an_unknown_certificate() {
-    let (pem, key) = self_signed();
-    let addr = https_server(&pem, key).await;
+    let (addr, pem) = https_server().await;
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, &pem).unwrap();
