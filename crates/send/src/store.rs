@@ -301,6 +301,26 @@ CREATE INDEX attempts_delivery ON attempts(delivery_id, attempt);
 PRAGMA user_version = 1;
 ";
 
+/// Sets the busy timeout and reads the schema version, refusing a store from a newer version.
+fn schema_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    let garbled = |e: rusqlite::Error| StoreError::Garbled {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(garbled)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(garbled)?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerVersion {
+            path: path.to_path_buf(),
+            found: version,
+        });
+    }
+    Ok(version)
+}
+
 fn to_u64(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
@@ -334,17 +354,7 @@ impl Store {
             path: path.clone(),
             reason: e.to_string(),
         };
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(garbled)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(garbled)?;
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::NewerVersion {
-                path,
-                found: version,
-            });
-        }
+        let version = schema_version(&conn, &path)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(garbled)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -385,21 +395,7 @@ impl Store {
             path: path.clone(),
             source,
         })?;
-        let garbled = |e: rusqlite::Error| StoreError::Garbled {
-            path: path.clone(),
-            reason: e.to_string(),
-        };
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(garbled)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(garbled)?;
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::NewerVersion {
-                path,
-                found: version,
-            });
-        }
+        let version = schema_version(&conn, &path)?;
         if version < SCHEMA_VERSION {
             return Err(StoreError::Garbled {
                 path,
