@@ -59,6 +59,31 @@ impl TextPrinter {
         }
     }
 
+    /// Names a delivery the run did not queue itself (a resend): `decision approved 3f2c9a1e`,
+    /// its kind, status and the start of its session id.
+    pub fn label(
+        &mut self,
+        id: DeliveryId,
+        kind: &str,
+        status: Option<&str>,
+        session_id: Option<&str>,
+    ) {
+        let mut label = status.unwrap_or_default().to_owned();
+        if let Some(session) = session_id {
+            if !label.is_empty() {
+                label.push(' ');
+            }
+            label.extend(session.chars().take(8));
+        }
+        self.labels.insert(
+            id,
+            Label {
+                kind: kind.to_owned(),
+                status: label,
+            },
+        );
+    }
+
     /// Prints one event (most events print nothing on their own).
     pub fn print(&mut self, event: &DeliveryEvent, out: &mut dyn Write) -> io::Result<()> {
         match event {
@@ -92,22 +117,7 @@ impl TextPrinter {
                 session_id,
                 ..
             } => {
-                // `decision approved 3f2c9a1e`: kind, status and the start of the session id.
-                let mut label = status.clone().unwrap_or_default();
-                if let Some(session) = session_id {
-                    let short: String = session.chars().take(8).collect();
-                    if !label.is_empty() {
-                        label.push(' ');
-                    }
-                    label.push_str(&short);
-                }
-                self.labels.insert(
-                    *id,
-                    Label {
-                        kind: kind.clone(),
-                        status: label,
-                    },
-                );
+                self.label(*id, kind, status.as_deref(), session_id.as_deref());
                 Ok(())
             }
             DeliveryEvent::AttemptFinished {
@@ -202,7 +212,7 @@ impl TextPrinter {
 pub fn write_summary(s: &Summary, resumable: bool, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
-        "{} {} delivered, {} retries, {} exhausted, {} expected rejections, {} unexpected{}{} · {} attempts, latency p50 {} p99 {} · {:.1} s",
+        "{} {} delivered, {} retries, {} exhausted, {} expected rejections, {} unexpected{}{} · {} attempts{}, latency p50 {} p99 {} · {:.1} s",
         if s.stopped { "stopped:" } else { "done:" },
         s.delivered,
         s.retried,
@@ -225,6 +235,11 @@ pub fn write_summary(s: &Summary, resumable: bool, out: &mut dyn Write) -> io::R
             String::new()
         },
         s.attempts,
+        if s.manual > 0 {
+            format!(" ({} manual)", s.manual)
+        } else {
+            String::new()
+        },
         human_micros(s.latency_p50_us),
         human_micros(s.latency_p99_us),
         s.elapsed_ms as f64 / 1e3,

@@ -50,11 +50,26 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     config.resend.clone_from(&args.ids);
     config.run_label = "resend".into();
     let output = args.output;
+    // Name each delivery in the output as fire did (kind, status, session).
+    let mut text = crate::printer::TextPrinter::default();
+    if let Ok(store) = veriff_mock_send::Store::open_read_only(&args.store) {
+        for id in &args.ids {
+            if let Ok(Some(d)) = store.delivery(*id) {
+                let row = &d.delivery;
+                text.label(
+                    *id,
+                    &row.kind,
+                    row.status_label.as_deref(),
+                    row.session_id.as_deref(),
+                );
+            }
+        }
+    }
     let runtime = crate::runtime()?;
     let summary = runtime.block_on(async {
         let (engine, events) = veriff_mock_send::start(config, JobSource::none())
             .with_context(|| format!("cannot open the delivery store {}", args.store.display()))?;
-        crate::cmd::fire::print_events(events, output, true, io).await?;
+        crate::cmd::fire::print_events(events, output, text, io).await?;
         engine.wait().await.context("the resend failed")
     })?;
     let missing = summary.manual < args.ids.len() as u64;

@@ -516,7 +516,12 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
                 crate::shutdown_signal().await;
                 stopper.stop();
             });
-            let printed = print_events(events, plan.output, plan.embedded.is_none(), io).await;
+            let text = if plan.embedded.is_none() {
+                crate::printer::TextPrinter::default()
+            } else {
+                crate::printer::TextPrinter::not_resumable()
+            };
+            let printed = print_events(events, plan.output, text, io).await;
             let summary = engine.wait().await.context("the delivery run failed")?;
             stop.abort();
             printed?;
@@ -551,14 +556,9 @@ async fn start_embedded(
 pub(crate) async fn print_events(
     mut events: veriff_mock_send::Events,
     output: Output,
-    resumable: bool,
+    mut text: crate::printer::TextPrinter,
     io: &mut Io<'_>,
 ) -> anyhow::Result<()> {
-    let mut text = if resumable {
-        crate::printer::TextPrinter::default()
-    } else {
-        crate::printer::TextPrinter::not_resumable()
-    };
     let mut broken = false;
     // Lines are gathered while events keep coming and written (and flushed) once the stream
     // pauses or the buffer is large: one write per batch, not per line, and never stale output.
