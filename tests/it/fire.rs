@@ -155,17 +155,17 @@ fn hostile(kind: &'static str) -> String {
                     }
                     "slow" => {
                         std::thread::sleep(Duration::from_millis(1500));
-                        stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                        stream.write_all(b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
                     }
                     "huge" => {
-                        let head = "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 10485760\r\n\r\n";
+                        let head = "HTTP/1.1 500 Internal Server Error\r\nconnection: close\r\ncontent-length: 10485760\r\n\r\n";
                         stream.write_all(head.as_bytes()).and_then(|()| {
                             let chunk = vec![b'x'; 65536];
                             (0..160).try_for_each(|_| stream.write_all(&chunk))
                         })
                     }
                     "garbage" => stream.write_all(b"SSH-2.0-OpenSSH_9.6\r\nthis is not http\r\n"),
-                    "redirect" => stream.write_all(b"HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:1/\r\ncontent-length: 0\r\n\r\n"),
+                    "redirect" => stream.write_all(b"HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:1/\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"),
                     _ => Ok(()),
                 };
             });

@@ -142,10 +142,90 @@ fn resume_with_nothing_to_resume_is_a_clean_no_op() {
         ])
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("nothing to resume"), "{err}");
+}
+
+/// Starts a run against the embedded receiver whose expired sessions stay pending for minutes,
+/// and waits until the store holds them.
+fn embedded_run_with_pending(db: &std::path::Path) -> Killed {
+    let child = Killed(
+        Command::new(BIN)
+            .args(["fire", "--scenario", "expired", "--count", "2"])
+            .args(["--time-scale", "3600", "--seed", "4", "--no-tui", "--store"])
+            .arg(db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start fire"),
     );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if db.exists()
+            && rusqlite::Connection::open(db)
+                .and_then(|c| {
+                    c.query_row(
+                        "SELECT count(*) FROM deliveries WHERE state = 'pending'",
+                        [],
+                        |r| r.get::<_, i64>(0),
+                    )
+                })
+                .is_ok_and(|n| n >= 2)
+        {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the run never stored its pending deliveries");
+}
+
+fn resume(db: &std::path::Path) -> std::process::Output {
+    Command::new(BIN)
+        .args(["fire", "--resume", "--no-tui", "--store"])
+        .arg(db)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run fire --resume")
+}
+
+#[test]
+fn an_embedded_receiver_run_is_not_resumed_and_resume_says_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    // Stopped cleanly: its pending deliveries are closed, so there is nothing to resume.
+    let db = dir.path().join("stopped.db");
+    let mut fire = embedded_run_with_pending(&db);
+    let status = Command::new("kill")
+        .args(["-INT", &fire.0.id().to_string()])
+        .status()
+        .expect("send SIGINT");
+    assert!(status.success());
+    let code = fire.0.wait().expect("wait for fire").code();
+    assert_eq!(code, Some(130), "Ctrl-C exits 130");
+    assert_eq!(
+        query(
+            &db,
+            "SELECT count(*) FROM deliveries WHERE state = 'pending'"
+        ),
+        0
+    );
+    let out = resume(&db);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to resume"));
+
+    // Killed: the pending deliveries stay, and resume refuses them in one line, at once.
+    let db = dir.path().join("killed.db");
+    let mut fire = embedded_run_with_pending(&db);
+    fire.0.kill().expect("kill -9");
+    fire.0.wait().expect("reap");
+    let started = Instant::now();
+    let out = resume(&db);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("embedded receiver") && err.lines().count() == 1,
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30), "no waiting");
 }

@@ -580,6 +580,22 @@ impl Store {
         Ok(ids)
     }
 
+    /// Gives up a run's pending deliveries: they become exhausted, with the error `cancelled`
+    /// and `reason` as the detail, and are never resumed. For runs whose target died with them
+    /// (an in-process receiver). Returns how many were closed.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn close_pending(&self, run_id: u64, now_ms: i64) -> Result<u64, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE deliveries SET state = 'exhausted', next_attempt_at = NULL,
+                last_error = 'cancelled', updated_at = ?2
+             WHERE run_id = ?1 AND state = 'pending'",
+            params![to_i64(run_id), now_ms],
+        )?;
+        Ok(n as u64)
+    }
+
     /// The newest run that stored a job-stream spec: `(run id, spec)`.
     ///
     /// # Errors

@@ -469,7 +469,39 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
 
 pub fn run(args: &FireArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     let plan = plan(args, io)?;
+    if matches!(plan.work, Work::Nothing) && plan.routes.is_none() {
+        return nothing_to_resume(&args.store, io);
+    }
     execute(plan, io)
+}
+
+/// `fire --resume` found no interrupted run with a target: says why, rather than waiting on
+/// deliveries whose receiver is gone.
+fn nothing_to_resume(store: &std::path::Path, io: &mut Io<'_>) -> anyhow::Result<u8> {
+    if !store.exists() {
+        writeln!(
+            io.err,
+            "nothing to resume: no delivery store at {} (pass --store PATH if it is elsewhere)",
+            store.display()
+        )?;
+        return Ok(0);
+    }
+    let pending = veriff_mock_send::Store::open_read_only(store)
+        .and_then(|s| s.counts(None))
+        .with_context(|| format!("cannot read the delivery store {}", store.display()))?
+        .pending;
+    anyhow::ensure!(
+        pending == 0,
+        "{pending} deliveries are pending in {} but were sent to an embedded receiver, which \
+         stopped with its run, so they cannot be resumed; start a new run with `veriff-mock fire`",
+        store.display()
+    );
+    writeln!(
+        io.err,
+        "nothing to resume: no delivery is pending in {}",
+        store.display()
+    )?;
+    Ok(0)
 }
 
 /// Runs a plan: starts the embedded receiver if needed, the engine, and the chosen output.
@@ -529,6 +561,13 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
         };
         if let Some(r) = receiver {
             r.shutdown().await;
+            // Its port is gone: what is left pending can never be delivered, and must not
+            // haunt a later `fire --resume`.
+            if summary.pending > 0 {
+                veriff_mock_send::Store::open(&store)
+                    .and_then(|s| s.close_pending(summary.run_id, veriff_mock_send::now_unix_ms()))
+                    .context("cannot close the pending deliveries of the embedded receiver")?;
+            }
         }
         Ok::<Summary, anyhow::Error>(summary)
     });
