@@ -15,25 +15,6 @@ use crate::support::{self, Output};
 
 const SECRET: &str = "abcdef12-abcd-abcd-abcd-abcdef012345";
 
-/// The checks each flaw must fail (besides, where they apply, the property checks).
-fn caught_by(flaw: Flaw) -> &'static [&'static str] {
-    match flaw {
-        Flaw::SkipSignature => &[
-            "signature/wrong-secret",
-            "signature/missing",
-            "signature/api-key-as-secret",
-            "signature/legacy-only",
-            "signature/body-changed",
-        ],
-        Flaw::Restringify => &["compat/pretty-printed", "compat/escaped-non-ascii"],
-        Flaw::CaseSensitiveHex => &["signature/uppercase-hex"],
-        Flaw::StrictSchema => &["compat/unknown-fields"],
-        Flaw::UnknownKind500 => &["compat/unknown-event-type"],
-        Flaw::NotIdempotent => &["delivery/duplicate"],
-        Flaw::Slow => &["delivery/response-time"],
-    }
-}
-
 /// The embedded receiver on its own runtime (the command under test builds its own).
 struct Embedded {
     receiver: Option<RunningReceiver>,
@@ -243,7 +224,7 @@ fn each_flaw_of_the_embedded_receiver_is_caught_by_its_checks() {
         assert_eq!(out.code, 1, "{flaw}: {}", out.stderr);
         assert!(out.stderr.contains("checks failed"), "{}", out.stderr);
         let failed = failed(&json);
-        for name in caught_by(flaw) {
+        for name in flaw.caught_by() {
             assert!(failed.contains(*name), "{flaw}: {name} passed: {json:#}");
             let reason = check_named(&json, name)["reason"].as_str().unwrap();
             assert!(reason.contains(", expected"), "{flaw}: {reason}");
@@ -251,7 +232,7 @@ fn each_flaw_of_the_embedded_receiver_is_caught_by_its_checks() {
         if flaw != Flaw::Slow {
             let unexpected: Vec<&String> = failed
                 .iter()
-                .filter(|n| !caught_by(flaw).contains(&n.as_str()) && !n.starts_with("property/"))
+                .filter(|n| !flaw.caught_by().contains(&n.as_str()) && !n.starts_with("property/"))
                 .collect();
             assert!(unexpected.is_empty(), "{flaw}: {unexpected:?}");
         }
@@ -314,10 +295,10 @@ fn a_python_receiver_gets_the_same_verdicts() {
                 let expected: BTreeSet<String> = if flaw == Flaw::Slow {
                     fixed.clone()
                 } else {
-                    caught_by(flaw).iter().map(|s| (*s).to_owned()).collect()
+                    flaw.caught_by().iter().map(|s| (*s).to_owned()).collect()
                 };
                 assert_eq!(fixed, expected, "receiver.py --flaw {flaw}");
-                for name in caught_by(flaw) {
+                for name in flaw.caught_by() {
                     assert!(failed.contains(*name), "receiver.py --flaw {flaw}: {name}");
                 }
             }

@@ -34,29 +34,10 @@ fn failed(report: &Report) -> BTreeSet<&str> {
     report.failures().map(|c| c.name.as_str()).collect()
 }
 
-/// The checks that must fail for `flaw` (the property checks may fail too, where they apply).
-fn expected(flaw: Flaw) -> &'static [&'static str] {
-    match flaw {
-        Flaw::SkipSignature => &[
-            "signature/wrong-secret",
-            "signature/missing",
-            "signature/api-key-as-secret",
-            "signature/legacy-only",
-            "signature/body-changed",
-        ],
-        Flaw::Restringify => &["compat/pretty-printed", "compat/escaped-non-ascii"],
-        Flaw::CaseSensitiveHex => &["signature/uppercase-hex"],
-        Flaw::StrictSchema => &["compat/unknown-fields"],
-        Flaw::UnknownKind500 => &["compat/unknown-event-type"],
-        Flaw::NotIdempotent => &["delivery/duplicate"],
-        Flaw::Slow => &["delivery/response-time"],
-    }
-}
-
 async fn assert_caught(flaw: Flaw) -> Report {
     let report = check_against(Some(flaw), 64).await;
     let failed = failed(&report);
-    for name in expected(flaw) {
+    for name in flaw.caught_by() {
         assert!(
             failed.contains(name),
             "{flaw}: {name} passed\n{}",
@@ -69,7 +50,7 @@ async fn assert_caught(flaw: Flaw) -> Report {
         // Nothing else fails, except the property phase where the flaw applies to it.
         let extra: Vec<&&str> = failed
             .iter()
-            .filter(|n| !expected(flaw).contains(n) && !n.starts_with("property/"))
+            .filter(|n| !flaw.caught_by().contains(n) && !n.starts_with("property/"))
             .collect();
         assert!(
             extra.is_empty(),
@@ -204,5 +185,17 @@ fn bad_urls_are_configuration_errors() {
     let secret = SharedSecret::new(SECRET).unwrap();
     for url in ["not a url", "/relative", "ftp://x/", "https:///no-host"] {
         assert!(CheckConfig::new(url, secret.clone()).is_err(), "{url}");
+    }
+}
+
+#[test]
+fn every_check_a_flaw_names_exists() {
+    for flaw in Flaw::ALL {
+        for name in flaw.caught_by() {
+            assert!(
+                CHECKS.iter().any(|c| c.name == *name),
+                "{flaw}: no check named {name}"
+            );
+        }
     }
 }

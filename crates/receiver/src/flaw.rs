@@ -73,6 +73,27 @@ impl Flaw {
         }
     }
 
+    /// The `veriff-mock check` checks that catch this flaw (the property checks may also fail,
+    /// where the flaw applies to random payloads).
+    #[must_use]
+    pub const fn caught_by(self) -> &'static [&'static str] {
+        match self {
+            Flaw::SkipSignature => &[
+                "signature/wrong-secret",
+                "signature/missing",
+                "signature/api-key-as-secret",
+                "signature/legacy-only",
+                "signature/body-changed",
+            ],
+            Flaw::Restringify => &["compat/pretty-printed", "compat/escaped-non-ascii"],
+            Flaw::CaseSensitiveHex => &["signature/uppercase-hex"],
+            Flaw::StrictSchema => &["compat/unknown-fields"],
+            Flaw::UnknownKind500 => &["compat/unknown-event-type"],
+            Flaw::NotIdempotent => &["delivery/duplicate"],
+            Flaw::Slow => &["delivery/response-time"],
+        }
+    }
+
     /// The signature check this flaw does instead of the right one, or `None` for the right one.
     pub(crate) fn verify(
         self,
