@@ -1,8 +1,6 @@
 //! Reads the table from a SQLite store of 100,000 deliveries, as live and watch mode do at each
 //! refresh: the default view (newest first) and a view that needs a scan (failed, oldest first).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -15,53 +13,9 @@ use veriff_mock_tui::{DetailSource, Filter, RowQuery, SortKey};
 
 const DELIVERIES: usize = 100_000;
 
-/// 200 on every request but one in ten (`/fail`), keep-alive.
-fn serve() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    std::thread::spawn(move || {
-        for conn in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let Ok(mut out) = conn.try_clone() else {
-                    return;
-                };
-                let mut reader = BufReader::new(conn);
-                loop {
-                    let mut first = String::new();
-                    if reader.read_line(&mut first).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let mut len = 0usize;
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                            len = v.trim().parse().unwrap_or(0);
-                        }
-                        if line == "\r\n" {
-                            break;
-                        }
-                    }
-                    let mut body = vec![0; len];
-                    if reader.read_exact(&mut body).is_err() {
-                        return;
-                    }
-                    let reply: &[u8] = if first.contains("/fail") {
-                        b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n"
-                    } else {
-                        b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"
-                    };
-                    if out.write_all(reply).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    port
-}
+#[path = "../tests/support/serve.rs"]
+mod serve;
+use serve::serve;
 
 fn fill(path: &std::path::Path) {
     let port = serve();
