@@ -315,15 +315,7 @@ impl Generator {
     /// As [`Generator::try_payload`].
     pub fn write_body(&self, index: u64, buf: &mut Vec<u8>) -> Result<(), GenError> {
         buf.clear();
-        if self.kind == Kind::Decision && !self.has_json_overrides() {
-            let (session, mut rng) = build::start(
-                self.kind,
-                self.effective_status(),
-                self.seed,
-                index,
-                self.anchor_ms,
-            );
-            let plan = build::plan_decision(session, self.effective_status(), &mut rng);
+        if let Some(plan) = self.fast_decision(index) {
             fast::write_decision(&plan, buf);
             return Ok(());
         }
@@ -340,6 +332,17 @@ impl Generator {
         } else {
             serialize_into(&built.webhook, buf)
         }
+    }
+
+    /// The decision of `index`, planned for the direct JSON writer; `None` when another kind or
+    /// JSON overrides need the typed path.
+    fn fast_decision(&self, index: u64) -> Option<build::DecisionPlan> {
+        if self.kind != Kind::Decision || self.has_json_overrides() {
+            return None;
+        }
+        let status = self.effective_status();
+        let (session, mut rng) = build::start(self.kind, status, self.seed, index, self.anchor_ms);
+        Some(build::plan_decision(session, status, &mut rng))
     }
 
     fn has_json_overrides(&self) -> bool {
@@ -379,11 +382,8 @@ impl Generator {
     }
 
     fn make_payload(&self, index: u64, skip_failing: bool) -> Result<Payload, GenError> {
-        if self.kind == Kind::Decision && !self.has_json_overrides() {
+        if let Some(plan) = self.fast_decision(index) {
             let status = self.effective_status();
-            let (session, mut rng) =
-                build::start(self.kind, status, self.seed, index, self.anchor_ms);
-            let plan = build::plan_decision(session, status, &mut rng);
             let mut body = Vec::with_capacity(2048);
             fast::write_decision(&plan, &mut body);
             let s = plan.session;
