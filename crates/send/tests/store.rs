@@ -118,6 +118,40 @@ async fn read_apis_page_filter_and_count() {
     assert!(!raw.windows(10).any(|w| w == b"secret-xyz"));
 }
 
+fn pragma(path: &std::path::Path, name: &str) -> String {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.query_row(&format!("PRAGMA {name}"), [], |r| {
+        r.get::<_, rusqlite::types::Value>(0)
+    })
+    .map(|v| match v {
+        rusqlite::types::Value::Integer(i) => i.to_string(),
+        rusqlite::types::Value::Text(t) => t,
+        other => format!("{other:?}"),
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_new_store_uses_16k_pages_in_wal_mode_and_an_existing_one_keeps_its_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("new.db");
+    drop(Store::open(&new).unwrap());
+    assert_eq!(pragma(&new, "page_size"), "16384");
+    assert_eq!(pragma(&new, "journal_mode"), "wal");
+
+    // A file whose page size is already fixed (4 KiB, as earlier versions wrote) stays usable.
+    let old = dir.path().join("old.db");
+    {
+        let c = rusqlite::Connection::open(&old).unwrap();
+        c.execute_batch("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;")
+            .unwrap();
+    }
+    let store = Store::open(&old).unwrap();
+    assert!(store.list(&DeliveryQuery::default()).unwrap().is_empty());
+    drop(store);
+    assert_eq!(pragma(&old, "page_size"), "4096");
+}
+
 #[test]
 fn newer_or_garbled_stores_are_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
