@@ -1,6 +1,7 @@
 //! The store writer: one blocking task that commits batches of records, then forwards their
 //! events to the consumer. An outcome is never reported before it is committed.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -183,6 +184,66 @@ pub(crate) fn run(
     Ok(summary)
 }
 
+/// A delivery row's changing columns.
+struct RowState {
+    state: DeliveryState,
+    attempts: u32,
+    policy_attempts: u32,
+    next_at_ms: Option<i64>,
+    last_status: Option<u16>,
+    last_error: Option<&'static str>,
+    updated_ms: i64,
+}
+
+impl RowState {
+    /// The columns as an attempt leaves them.
+    fn after(a: &AttemptWrite) -> Self {
+        Self {
+            state: a.state,
+            attempts: a.attempts,
+            policy_attempts: a.policy_attempts,
+            next_at_ms: if a.state.is_final() {
+                None
+            } else {
+                a.next_at_ms
+            },
+            last_status: a.result.status,
+            last_error: a.error.map(ErrorKind::as_str),
+            updated_ms: a.finished_ms,
+        }
+    }
+}
+
+/// For deliveries queued in this batch that also finished attempts in it, the row as those
+/// attempts leave it, applied in order as the UPDATE would (counts never go down). Their row is
+/// inserted in that state at once: one write instead of an insert and an update per attempt.
+fn settle_in_batch(batch: &[WriteOp]) -> HashMap<DeliveryId, RowState> {
+    let mut settled: HashMap<DeliveryId, RowState> = HashMap::new();
+    let mut queued: HashSet<DeliveryId> = HashSet::new();
+    for op in batch {
+        match op {
+            WriteOp::Queued(q) => {
+                queued.insert(q.payload.id);
+            }
+            WriteOp::Attempt(a) if queued.contains(&a.id) => {
+                let mut row = RowState::after(a);
+                if let Some(before) = settled.get(&a.id) {
+                    row.attempts = row.attempts.max(before.attempts);
+                    row.policy_attempts = row.policy_attempts.max(before.policy_attempts);
+                }
+                settled.insert(a.id, row);
+            }
+            WriteOp::State { id, .. } => {
+                // A state change without an attempt: keep the plain insert-then-update order.
+                queued.remove(id);
+                settled.remove(id);
+            }
+            _ => {}
+        }
+    }
+    settled
+}
+
 fn commit(
     store: &mut Store,
     run_id: u64,
@@ -195,8 +256,8 @@ fn commit(
         let mut ins_delivery = tx.prepare_cached(
             "INSERT INTO deliveries (id, run_id, kind, status_label, session_id, vendor_data, url, body,
                 headers, tampered, state, attempts, policy_attempts, next_attempt_at, created_at, updated_at,
-                source_index)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', 0, 0, ?12, ?11, ?11, ?13)",
+                source_index, last_status, last_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?14, ?15, ?16, ?12, ?11, ?17, ?13, ?18, ?19)",
         )?;
         let mut ins_attempt = tx.prepare_cached(
             "INSERT INTO attempts (delivery_id, attempt, trigger, started_at, finished_at, latency_us,
@@ -212,11 +273,22 @@ fn commit(
         let mut upd_state = tx.prepare_cached(
             "UPDATE deliveries SET state = ?2, next_attempt_at = NULL WHERE id = ?1",
         )?;
+        let settled = settle_in_batch(batch);
         for op in batch.drain(..) {
             match op {
                 WriteOp::Queued(q) => {
                     let p = &q.payload;
                     let url = p.url.to_string();
+                    let fresh = RowState {
+                        state: DeliveryState::Pending,
+                        attempts: 0,
+                        policy_attempts: 0,
+                        next_at_ms: Some(q.next_at_ms),
+                        last_status: None,
+                        last_error: None,
+                        updated_ms: q.created_ms,
+                    };
+                    let row = settled.get(&p.id).unwrap_or(&fresh);
                     ins_delivery.execute(params![
                         i64::try_from(p.id).unwrap_or(i64::MAX),
                         i64::try_from(run_id).unwrap_or(i64::MAX),
@@ -229,8 +301,14 @@ fn commit(
                         headers_to_text(p.headers.iter().map(|(a, b)| (a, b))),
                         p.tampered,
                         q.created_ms,
-                        q.next_at_ms,
+                        row.next_at_ms,
                         q.source_index.map(|i| i64::try_from(i).unwrap_or(i64::MAX)),
+                        row.state.as_str(),
+                        row.attempts,
+                        row.policy_attempts,
+                        row.updated_ms,
+                        row.last_status,
+                        row.last_error,
                     ])?;
                     out.push(DeliveryEvent::Queued {
                         id: p.id,
@@ -262,20 +340,19 @@ fn commit(
                         a.result.body_truncated,
                         a.next_at_ms,
                     ])?;
-                    upd_delivery.execute(params![
-                        id,
-                        a.state.as_str(),
-                        a.attempts,
-                        a.policy_attempts,
-                        if a.state.is_final() {
-                            None
-                        } else {
-                            a.next_at_ms
-                        },
-                        a.result.status,
-                        error,
-                        a.finished_ms,
-                    ])?;
+                    if !settled.contains_key(&a.id) {
+                        let row = RowState::after(&a);
+                        upd_delivery.execute(params![
+                            id,
+                            row.state.as_str(),
+                            row.attempts,
+                            row.policy_attempts,
+                            row.next_at_ms,
+                            row.last_status,
+                            row.last_error,
+                            row.updated_ms,
+                        ])?;
+                    }
                     let a = *a;
                     out.push(DeliveryEvent::AttemptFinished {
                         id: a.id,
@@ -306,4 +383,127 @@ fn commit(
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::AttemptResult;
+    use bytes::Bytes;
+    use http::header::{HeaderName, HeaderValue};
+
+    fn queued(id: DeliveryId) -> WriteOp {
+        let payload = Arc::new(Payload {
+            id,
+            kind: "decision".into(),
+            url: "http://127.0.0.1:9/hook".parse().unwrap(),
+            body: Bytes::from(format!("{{\"n\":{id}}}")),
+            headers: vec![(
+                HeaderName::from_static("x-hmac-signature"),
+                HeaderValue::from_static("00ff"),
+            )],
+            tampered: false,
+        });
+        WriteOp::Queued(Box::new(QueuedWrite {
+            payload,
+            status: Some("approved".into()),
+            session_id: None,
+            vendor_data: None,
+            source_index: Some(id),
+            created_ms: 1_000,
+            next_at_ms: 1_000,
+        }))
+    }
+
+    fn attempt(id: DeliveryId, n: u32, status: u16, state: DeliveryState) -> WriteOp {
+        WriteOp::Attempt(Box::new(AttemptWrite {
+            id,
+            attempt: n,
+            trigger: Trigger::Scheduled,
+            started_ms: 1_000 + i64::from(n) * 10,
+            finished_ms: 1_005 + i64::from(n) * 10,
+            result: AttemptResult {
+                status: Some(status),
+                ..AttemptResult::default()
+            },
+            error: (status != 200).then_some(ErrorKind::HttpStatus),
+            next_at_ms: (state == DeliveryState::Pending).then_some(9_000 + i64::from(n)),
+            state,
+            attempts: n,
+            policy_attempts: n,
+            events: Vec::new(),
+        }))
+    }
+
+    /// A delivery row's id and changing columns: state, attempts, policy attempts, next
+    /// attempt, last status, last error, updated.
+    type Row = (
+        i64,
+        String,
+        i64,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        i64,
+    );
+
+    /// The ops, committed in the given batches; returns every delivery row.
+    fn rows_after(batches: Vec<Vec<WriteOp>>) -> Vec<Row> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.db");
+        let mut store = Store::open(&path).unwrap();
+        let (run_id, _) = store.new_run("test", None, 0).unwrap();
+        let (mut out, mut finish) = (Vec::new(), None);
+        for mut batch in batches {
+            commit(&mut store, run_id, &mut batch, &mut out, &mut finish).unwrap();
+        }
+        let mut q = store
+            .conn_mut()
+            .prepare(
+                "SELECT id, state, attempts, policy_attempts, next_attempt_at, last_status, last_error,
+                    updated_at FROM deliveries ORDER BY id",
+            )
+            .unwrap();
+        q.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_delivery_settled_within_its_batch_gets_the_row_the_updates_would_give() {
+        use DeliveryState::{Delivered, Exhausted, Pending};
+        let ops = || {
+            vec![
+                queued(1),
+                attempt(1, 1, 500, Pending),
+                queued(2),
+                attempt(1, 2, 200, Delivered),
+                queued(3),
+                attempt(2, 1, 503, Exhausted),
+            ]
+        };
+        // One op per batch: every row is inserted pending, then updated per attempt.
+        let one_by_one = rows_after(ops().into_iter().map(|op| vec![op]).collect());
+        let together = rows_after(vec![ops()]);
+        assert_eq!(together, one_by_one);
+        assert_eq!(together[0].1, "delivered");
+        assert_eq!(together[0].2, 2);
+        assert_eq!(together[1].1, "exhausted");
+        assert_eq!(together[1].4, None, "a final delivery has no next attempt");
+        assert_eq!(together[2].1, "pending");
+        assert_eq!(together[2].2, 0);
+    }
 }
