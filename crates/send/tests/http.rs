@@ -452,3 +452,135 @@ async fn https_delivers_with_the_ca_file_or_insecure_and_refuses_an_unknown_cert
     assert_eq!(deliver_once(&url, false, Some(ca)).await, (1, 0));
     assert_eq!(deliver_once(&url, true, None).await, (1, 0));
 }
+
+/// A plain HTTP/1.1 server that answers `200 ok` to every request and counts the connections
+/// it accepted; with `one_per_connection` it closes each connection after one answer, without
+/// saying so (no `connection: close`), as servers with a short keep-alive timeout do.
+async fn counting_server(
+    one_per_connection: bool,
+) -> (SocketAddr, Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>) {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let conns = Arc::new(AtomicUsize::new(0));
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let (c, h) = (conns.clone(), heads.clone());
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            c.fetch_add(1, Ordering::SeqCst);
+            let heads = h.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    // One request: the head, then content-length bytes of body.
+                    let head_end = loop {
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i + 4;
+                        }
+                        match s.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap())
+                        })
+                        .unwrap_or(0);
+                    while buf.len() < head_end + len {
+                        match s.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    buf.drain(..head_end + len);
+                    heads.lock().unwrap().push(head);
+                    if s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    if one_per_connection {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, conns, heads)
+}
+
+fn payload(url: &str, i: usize) -> veriff_mock_send::Payload {
+    let body = Bytes::from(body(i));
+    veriff_mock_send::Payload {
+        id: i as u64,
+        kind: "decision".into(),
+        url: parse_url(url).unwrap(),
+        headers: signer().headers(&body, false),
+        body,
+        tampered: false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_kept_alive_connection_carries_sequential_attempts() {
+    use veriff_mock_send::{HttpConfig, HttpTransport, Transport};
+    let (addr, conns, heads) = counting_server(false).await;
+    let t = HttpTransport::new(&HttpConfig::default(), 4).unwrap();
+    for i in 0..20 {
+        let r = t
+            .send(&payload(&format!("http://{addr}/hooks/veriff?x=1"), i))
+            .await;
+        assert_eq!(
+            (r.status, r.error),
+            (Some(200), None),
+            "attempt {i}: {:?}",
+            r.detail
+        );
+        assert_eq!(&r.body_prefix[..], b"ok");
+    }
+    // Kept alive: a connection goes back to the pool once its response is read, so sequential
+    // attempts reuse it (one more may open while the pool takes the last one back).
+    let opened = conns.load(Ordering::SeqCst);
+    assert!(
+        opened <= 5,
+        "{opened} connections for 20 sequential attempts"
+    );
+    let heads = heads.lock().unwrap();
+    let first = heads[0].to_ascii_lowercase();
+    assert!(
+        first.starts_with("post /hooks/veriff?x=1 http/1.1\r\n"),
+        "{first}"
+    );
+    assert!(first.contains(&format!("\r\nhost: {addr}\r\n")), "{first}");
+    assert!(first.contains("\r\nx-hmac-signature: "), "{first}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_the_server_closed_while_idle_is_replaced_not_reported() {
+    use veriff_mock_send::{HttpConfig, HttpTransport, Transport};
+    let (addr, conns, _) = counting_server(true).await;
+    let t = HttpTransport::new(&HttpConfig::default(), 4).unwrap();
+    for i in 0..10 {
+        let r = t.send(&payload(&format!("http://{addr}/"), i)).await;
+        assert_eq!(
+            (r.status, r.error),
+            (Some(200), None),
+            "attempt {i}: {:?}",
+            r.detail
+        );
+        // Long enough for the close to reach the client (a request racing the close itself is
+        // a failed attempt, retried by the policy, as with any HTTP client).
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        conns.load(Ordering::SeqCst),
+        10,
+        "one connection per attempt"
+    );
+}
