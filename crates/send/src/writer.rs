@@ -136,19 +136,35 @@ pub(crate) fn run(
     let mut batch: Vec<WriteOp> = Vec::with_capacity(MAX_BATCH);
     let mut out: Vec<DeliveryEvent> = Vec::with_capacity(MAX_BATCH * 2);
     let mut finish: Option<(u64, bool)> = None;
+    let mut carried: Vec<WriteOp> = Vec::new();
     loop {
-        let Some(first) = ops.blocking_recv() else {
-            break;
-        };
-        batch.push(first);
+        // Records held back from the last batch go first, in their order.
+        let held = carried.len();
+        batch.append(&mut carried);
+        if batch.is_empty() {
+            let Some(first) = ops.blocking_recv() else {
+                break;
+            };
+            batch.push(first);
+        }
         drain(&mut ops, &mut batch);
-        if batch.len() < SMALL_BATCH && !matches!(batch.last(), Some(WriteOp::Finish { .. })) {
+        if batch.len() < SMALL_BATCH + held && !matches!(batch.last(), Some(WriteOp::Finish { .. }))
+        {
             // Under load, wait a moment for more records: one transaction and one wake-up per
             // batch instead of per record. Bounded, so a quiet run still reports promptly.
             std::thread::sleep(BATCH_WAIT);
             drain(&mut ops, &mut batch);
         }
-        commit(&mut store, run_id, &mut batch, &mut out, &mut finish)?;
+        let settled = settle_in_batch(&batch);
+        hold_back(&mut batch, held, &settled, &mut carried);
+        commit_settled(
+            &mut store,
+            run_id,
+            &mut batch,
+            &settled,
+            &mut out,
+            &mut finish,
+        )?;
         for e in &out {
             tally.see(e);
         }
@@ -244,10 +260,74 @@ fn settle_in_batch(batch: &[WriteOp]) -> HashMap<DeliveryId, RowState> {
     settled
 }
 
+/// Holds back, for one more batch, the records of deliveries first queued in this batch (after
+/// the `held` records already held once) whose first attempt has not finished yet: most finish
+/// within the next batch, and their row is then written once, in its final state, instead of
+/// inserted pending and rewritten by an update. Their `attempt_started` events wait with them, so
+/// every consumer still sees a delivery queued before its attempts. Nothing is held back from a
+/// batch that ends the run. Nothing whose outcome is known is ever held back: an outcome is still
+/// reported only once committed.
+fn hold_back(
+    batch: &mut Vec<WriteOp>,
+    held: usize,
+    settled: &HashMap<DeliveryId, RowState>,
+    carried: &mut Vec<WriteOp>,
+) {
+    if batch.iter().any(|op| matches!(op, WriteOp::Finish { .. })) {
+        return;
+    }
+    let mut waiting: HashSet<DeliveryId> = HashSet::new();
+    let mut touched: HashSet<DeliveryId> = HashSet::new();
+    for op in &batch[held..] {
+        match op {
+            WriteOp::Queued(q) if !settled.contains_key(&q.payload.id) => {
+                waiting.insert(q.payload.id);
+            }
+            WriteOp::Attempt(a) => {
+                touched.insert(a.id);
+            }
+            WriteOp::State { id, .. } => {
+                touched.insert(*id);
+            }
+            _ => {}
+        }
+    }
+    waiting.retain(|id| !touched.contains(id));
+    if waiting.is_empty() {
+        return;
+    }
+    let rest = batch.split_off(held);
+    for op in rest {
+        let hold = match &op {
+            WriteOp::Queued(q) => waiting.contains(&q.payload.id),
+            WriteOp::Event(DeliveryEvent::AttemptStarted { id, .. }) => waiting.contains(id),
+            _ => false,
+        };
+        if hold {
+            carried.push(op);
+        } else {
+            batch.push(op);
+        }
+    }
+}
+
+#[cfg(test)]
 fn commit(
     store: &mut Store,
     run_id: u64,
     batch: &mut Vec<WriteOp>,
+    out: &mut Vec<DeliveryEvent>,
+    finish: &mut Option<(u64, bool)>,
+) -> Result<(), StoreError> {
+    let settled = settle_in_batch(batch);
+    commit_settled(store, run_id, batch, &settled, out, finish)
+}
+
+fn commit_settled(
+    store: &mut Store,
+    run_id: u64,
+    batch: &mut Vec<WriteOp>,
+    settled: &HashMap<DeliveryId, RowState>,
     out: &mut Vec<DeliveryEvent>,
     finish: &mut Option<(u64, bool)>,
 ) -> Result<(), StoreError> {
@@ -273,7 +353,6 @@ fn commit(
         let mut upd_state = tx.prepare_cached(
             "UPDATE deliveries SET state = ?2, next_attempt_at = NULL WHERE id = ?1",
         )?;
-        let settled = settle_in_batch(batch);
         for op in batch.drain(..) {
             match op {
                 WriteOp::Queued(q) => {
@@ -480,6 +559,116 @@ mod tests {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
+    }
+
+    fn started(id: DeliveryId) -> WriteOp {
+        WriteOp::Event(DeliveryEvent::AttemptStarted {
+            id,
+            attempt: 1,
+            trigger: Trigger::Scheduled,
+        })
+    }
+
+    fn ids(ops: &[WriteOp]) -> Vec<(char, DeliveryId)> {
+        ops.iter()
+            .map(|op| match op {
+                WriteOp::Queued(q) => ('q', q.payload.id),
+                WriteOp::Attempt(a) => ('a', a.id),
+                WriteOp::State { id, .. } => ('s', *id),
+                WriteOp::Event(DeliveryEvent::AttemptStarted { id, .. }) => ('e', *id),
+                _ => ('-', 0),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_delivery_whose_attempt_is_still_out_waits_one_batch_with_its_started_event() {
+        use DeliveryState::{Delivered, Exhausted};
+        let mut batch = vec![
+            queued(1), // held in from the last batch: never held twice
+            queued(2),
+            started(2),
+            queued(3),
+            started(3),
+            attempt(2, 1, 200, Delivered),
+            queued(4),
+            WriteOp::State {
+                id: 4,
+                state: Exhausted,
+                event: None,
+            },
+        ];
+        let settled = settle_in_batch(&batch);
+        let mut carried = Vec::new();
+        hold_back(&mut batch, 1, &settled, &mut carried);
+        assert_eq!(ids(&carried), [('q', 3), ('e', 3)]);
+        assert_eq!(
+            ids(&batch),
+            [('q', 1), ('q', 2), ('e', 2), ('a', 2), ('q', 4), ('s', 4)]
+        );
+
+        // A batch that ends the run holds nothing back.
+        let mut last = vec![
+            queued(5),
+            WriteOp::Finish {
+                pending: 0,
+                stopped: false,
+            },
+        ];
+        let mut carried = Vec::new();
+        hold_back(&mut last, 0, &HashMap::new(), &mut carried);
+        assert!(carried.is_empty());
+        assert_eq!(last.len(), 2);
+    }
+
+    #[test]
+    fn held_back_deliveries_are_stored_and_reported_queued_before_their_attempts() {
+        use DeliveryState::{Delivered, Pending};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("d.db")).unwrap();
+        let (run_id, _) = store.new_run("test", None, 0).unwrap();
+        let (tx, rx) = mpsc::channel(64);
+        for op in [
+            queued(1),
+            started(1),
+            queued(2),
+            started(2),
+            attempt(1, 1, 200, Delivered),
+        ] {
+            tx.try_send(op).unwrap();
+        }
+        drop(tx);
+        let (etx, mut erx) = mpsc::channel(64);
+        let summary = run(store, run_id, rx, etx, DeliveryEvent::Paused).unwrap();
+        assert_eq!(summary.attempts, 1);
+        let mut seen = Vec::new();
+        while let Ok(batch) = erx.try_recv() {
+            for e in batch {
+                match e {
+                    DeliveryEvent::Queued { id, .. } => seen.push(('q', id)),
+                    DeliveryEvent::AttemptStarted { id, .. } => seen.push(('e', id)),
+                    DeliveryEvent::AttemptFinished { id, .. } => seen.push(('a', id)),
+                    _ => {}
+                }
+            }
+        }
+        assert_eq!(seen, [('q', 1), ('e', 1), ('a', 1), ('q', 2), ('e', 2)]);
+        let mut store = Store::open(dir.path().join("d.db")).unwrap();
+        let rows: Vec<(i64, String, i64)> = store
+            .conn_mut()
+            .prepare("SELECT id, state, attempts FROM deliveries ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (1, Delivered.as_str().to_string(), 1),
+                (2, Pending.as_str().to_string(), 0)
+            ]
+        );
     }
 
     #[test]
