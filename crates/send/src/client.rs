@@ -1,19 +1,23 @@
-//! The HTTP side: a pooled hyper 1.x client (HTTP/1.1 keep-alive, https through rustls) that
-//! makes one attempt and turns whatever happens into an [`AttemptResult`], never an error.
+//! The HTTP side: hyper 1.x HTTP/1.1 connections kept alive between attempts (https through
+//! rustls) that make one attempt and turn whatever happens into an [`AttemptResult`], never an
+//! error.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use http::{Method, Request};
+use http::header::{HOST, HeaderValue};
+use http::uri::{Authority, PathAndQuery};
+use http::{Method, Request, Response, Uri};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::client::conn::http1;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
@@ -24,6 +28,9 @@ use tokio::time::Instant;
 use crate::job::{Payload, headers_to_text};
 use crate::outcome::ErrorKind;
 use crate::retry::parse_retry_after;
+
+/// An idle keep-alive connection older than this is closed rather than reused.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// How much of a response body is kept for the record.
 pub const RESPONSE_PREFIX_LIMIT: usize = 4096;
@@ -107,12 +114,45 @@ pub trait Transport: Send + Sync + 'static {
     fn send<'a>(&'a self, payload: &'a Payload) -> SendFuture<'a>;
 }
 
-type HyperClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+type Connector = HttpsConnector<HttpConnector>;
+type Sender = http1::SendRequest<Full<Bytes>>;
 
-/// The real transport: hyper-util's pooled client over rustls (ring).
+/// What a keep-alive connection is good for: one scheme and authority.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Origin {
+    https: bool,
+    authority: Authority,
+}
+
+impl Origin {
+    fn of(uri: &Uri) -> Option<Self> {
+        Some(Self {
+            https: uri.scheme() == Some(&http::uri::Scheme::HTTPS),
+            authority: uri.authority()?.clone(),
+        })
+    }
+}
+
+/// Keep-alive connections waiting for their next request, newest last.
+#[derive(Default)]
+struct IdleConnections {
+    by_origin: HashMap<Origin, Vec<(Sender, Instant)>>,
+}
+
+/// A failed exchange: what kind, and a short description.
+type Failure = (ErrorKind, String);
+
+/// The real transport: HTTP/1.1 over hyper's connection API, with rustls (ring) for https.
+///
+/// Each attempt takes a kept-alive connection to its origin (or opens one), sends one request
+/// and reads the response; a connection whose response was read to the end is kept for the next
+/// attempt. No task is spawned per attempt and no request is retried, except one never written
+/// because its kept-alive connection had just closed.
 #[derive(Clone)]
 pub struct HttpTransport {
-    client: HyperClient,
+    connector: Connector,
+    idle: Arc<Mutex<IdleConnections>>,
+    max_idle: usize,
     timeout: Duration,
 }
 
@@ -120,13 +160,14 @@ impl std::fmt::Debug for HttpTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpTransport")
             .field("timeout", &self.timeout)
+            .field("max_idle", &self.max_idle)
             .finish_non_exhaustive()
     }
 }
 
 impl HttpTransport {
-    /// The connector the client uses: TCP (no Nagle, the connect timeout) and, for `https` URLs,
-    /// rustls with the web roots, the CA file or, when `insecure`, any certificate. Other
+    /// The connector the transport uses: TCP (no Nagle, the connect timeout) and, for `https`
+    /// URLs, rustls with the web roots, the CA file or, when `insecure`, any certificate. Other
     /// clients of the workspace (`check`) connect the same way.
     ///
     /// # Errors
@@ -171,58 +212,128 @@ impl HttpTransport {
             .wrap_connector(http))
     }
 
-    /// Builds the client. `concurrency` sizes the keep-alive pool when the config leaves it at 0.
+    /// Builds the transport. `concurrency` bounds the kept-alive connections per origin when the
+    /// config leaves it at 0.
     ///
     /// # Errors
     /// [`ClientError`] for an unusable CA file or TLS setup.
     pub fn new(config: &HttpConfig, concurrency: usize) -> Result<Self, ClientError> {
-        let https = Self::connector(config)?;
-        let idle = if config.pool_max_idle_per_host == 0 {
+        let max_idle = if config.pool_max_idle_per_host == 0 {
             concurrency.max(1)
         } else {
             config.pool_max_idle_per_host
         };
-        let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(idle)
-            .build(https);
         Ok(Self {
-            client,
+            connector: Self::connector(config)?,
+            idle: Arc::default(),
+            max_idle,
             timeout: config.timeout,
         })
+    }
+
+    /// A kept-alive connection to `origin`, if one is fresh enough.
+    fn checkout(&self, origin: &Origin) -> Option<Sender> {
+        let mut idle = self.idle.lock().ok()?;
+        let stack = idle.by_origin.get_mut(origin)?;
+        while let Some((sender, since)) = stack.pop() {
+            if !sender.is_closed() && since.elapsed() < IDLE_TIMEOUT {
+                return Some(sender);
+            }
+        }
+        None
+    }
+
+    /// Keeps a connection whose last response was read to the end.
+    fn checkin(&self, origin: Origin, sender: Sender) {
+        if sender.is_closed() {
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock() {
+            let stack = idle.by_origin.entry(origin).or_default();
+            if stack.len() < self.max_idle {
+                stack.push((sender, Instant::now()));
+            }
+        }
+    }
+
+    /// Opens a connection (TCP, TLS for https) and starts its HTTP/1.1 state machine.
+    async fn connect(&self, uri: &Uri) -> Result<Sender, Failure> {
+        use tower_service::Service;
+        let mut connector = self.connector.clone();
+        std::future::poll_fn(|cx| connector.poll_ready(cx))
+            .await
+            .map_err(|e| classify_connect(&*e))?;
+        let io = connector
+            .call(uri.clone())
+            .await
+            .map_err(|e| classify_connect(&*e))?;
+        let (sender, connection) = http1::handshake(io)
+            .await
+            .map_err(|e| classify_request(&e))?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+            // Ends when the server closes the connection or the sender is dropped; its errors
+            // reach the attempt through the response.
+        });
+        Ok(sender)
+    }
+
+    /// Sends `req` on a kept-alive or new connection. A request that a kept-alive connection
+    /// never wrote (it had just closed) goes once more on a new connection.
+    async fn exchange(
+        &self,
+        origin: &Origin,
+        uri: &Uri,
+        mut req: Request<Full<Bytes>>,
+    ) -> Result<(Response<Incoming>, Sender), Failure> {
+        loop {
+            let (mut sender, reused) = match self.checkout(origin) {
+                Some(sender) => (sender, true),
+                None => (self.connect(uri).await?, false),
+            };
+            if let Err(e) = sender.ready().await {
+                if reused {
+                    continue;
+                }
+                return Err(classify_request(&e));
+            }
+            match sender.try_send_request(req).await {
+                Ok(resp) => return Ok((resp, sender)),
+                Err(mut e) => match e.take_message() {
+                    Some(unsent) if reused => req = unsent,
+                    _ => return Err(classify_request(e.error())),
+                },
+            }
+        }
     }
 
     async fn attempt(&self, payload: &Payload) -> AttemptResult {
         let start = Instant::now();
         let deadline = start + self.timeout;
-        let mut req = Request::new(Full::new(payload.body.clone()));
-        *req.method_mut() = Method::POST;
-        *req.uri_mut() = payload.url.clone();
-        let h = req.headers_mut();
-        h.reserve(payload.headers.len());
-        for (n, v) in &payload.headers {
-            h.append(n.clone(), v.clone());
-        }
-        let resp = match tokio::time::timeout_at(deadline, self.client.request(req)).await {
+        let failed = |(kind, detail): Failure| AttemptResult {
+            error: Some(kind),
+            detail: Some(detail),
+            latency: start.elapsed(),
+            ..AttemptResult::default()
+        };
+        let Some(origin) = Origin::of(&payload.url) else {
+            return failed((ErrorKind::Connect, "the URL has no host".into()));
+        };
+        let req = request_for(payload, &origin.authority);
+        let (resp, sender) = match tokio::time::timeout_at(
+            deadline,
+            self.exchange(&origin, &payload.url, req),
+        )
+        .await
+        {
             Err(_) => {
-                return AttemptResult {
-                    error: Some(ErrorKind::Timeout),
-                    detail: Some(format!("no response within {:?}", self.timeout)),
-                    latency: start.elapsed(),
-                    ..AttemptResult::default()
-                };
+                return failed((
+                    ErrorKind::Timeout,
+                    format!("no response within {:?}", self.timeout),
+                ));
             }
-            Ok(Err(e)) => {
-                let (kind, detail) = classify(&e);
-                return AttemptResult {
-                    error: Some(kind),
-                    detail: Some(detail),
-                    latency: start.elapsed(),
-                    ..AttemptResult::default()
-                };
-            }
-            Ok(Ok(resp)) => resp,
+            Ok(Err(failure)) => return failed(failure),
+            Ok(Ok(sent)) => sent,
         };
         let latency = start.elapsed();
         let (parts, mut body) = resp.into_parts();
@@ -258,14 +369,15 @@ impl HttpTransport {
                     drained += data.len() - room;
                     if drained > RESPONSE_DRAIN_LIMIT {
                         // Abandon the rest: dropping the body closes the connection.
-                        break;
+                        return Ok(false);
                     }
                 }
             }
-            Ok(())
+            Ok(true)
         };
         match tokio::time::timeout_at(deadline, read).await {
-            Ok(Ok(())) => {}
+            Ok(Ok(true)) => self.checkin(origin, sender),
+            Ok(Ok(false)) => {}
             Ok(Err((kind, detail))) => {
                 out.error = Some(kind);
                 out.detail = Some(format!("while reading the response body: {detail}"));
@@ -283,6 +395,33 @@ impl HttpTransport {
     }
 }
 
+/// The request for one attempt: `POST` in origin form, `Host`, then the stored headers in their
+/// order, and the exact body.
+fn request_for(payload: &Payload, authority: &Authority) -> Request<Full<Bytes>> {
+    let mut req = Request::new(Full::new(payload.body.clone()));
+    *req.method_mut() = Method::POST;
+    *req.uri_mut() = match payload.url.path_and_query() {
+        Some(pq) if pq.as_str() != "/" => Uri::from(pq.clone()),
+        _ => Uri::from(PathAndQuery::from_static("/")),
+    };
+    let h = req.headers_mut();
+    h.reserve(payload.headers.len() + 1);
+    // As browsers and curl send it: the port only when it is not the scheme's default.
+    let host = match (authority.port_u16(), payload.url.scheme_str()) {
+        (Some(80), Some("http")) | (Some(443), Some("https")) | (None, _) => {
+            HeaderValue::from_str(authority.host())
+        }
+        _ => HeaderValue::from_str(authority.as_str()),
+    };
+    if let Ok(host) = host {
+        h.insert(HOST, host);
+    }
+    for (n, v) in &payload.headers {
+        h.append(n.clone(), v.clone());
+    }
+    req
+}
+
 impl Transport for HttpTransport {
     fn send<'a>(&'a self, payload: &'a Payload) -> SendFuture<'a> {
         Box::pin(self.attempt(payload))
@@ -297,14 +436,24 @@ pub fn now_unix_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-fn classify(e: &hyper_util::client::legacy::Error) -> (ErrorKind, String) {
+/// What a walk down an error's cause chain found.
+struct Causes {
+    tls: bool,
+    io_kind: Option<std::io::ErrorKind>,
+    hyper_kind: Option<ErrorKind>,
+    innermost: String,
+}
+
+fn causes(e: &(dyn std::error::Error + 'static)) -> Causes {
     // Walk the cause chain; `io::Error` hides a wrapped error from `source()`, so look inside
     // it too (hyper-rustls wraps rustls errors in two layers of io::Error).
+    let mut found = Causes {
+        tls: false,
+        io_kind: None,
+        hyper_kind: None,
+        innermost: e.to_string(),
+    };
     let mut stack: Vec<&(dyn std::error::Error + 'static)> = vec![e];
-    let mut tls = false;
-    let mut io_kind = None;
-    let mut hyper_kind = None;
-    let mut innermost = e.to_string();
     let mut guard = 0;
     while let Some(s) = stack.pop() {
         guard += 1;
@@ -312,36 +461,51 @@ fn classify(e: &hyper_util::client::legacy::Error) -> (ErrorKind, String) {
             break;
         }
         if s.downcast_ref::<rustls::Error>().is_some() {
-            tls = true;
+            found.tls = true;
         }
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            if io.kind() != std::io::ErrorKind::Other || io_kind.is_none() {
-                io_kind = Some(io.kind());
+            if io.kind() != std::io::ErrorKind::Other || found.io_kind.is_none() {
+                found.io_kind = Some(io.kind());
             }
             if let Some(inner) = io.get_ref() {
                 stack.push(inner);
             }
         }
         if let Some(h) = s.downcast_ref::<hyper::Error>() {
-            hyper_kind.get_or_insert(classify_hyper(h).0);
+            found.hyper_kind.get_or_insert(classify_hyper(h).0);
         }
-        innermost = s.to_string();
+        found.innermost = s.to_string();
         if let Some(next) = s.source() {
             stack.push(next);
         }
     }
-    let kind = if tls {
+    found
+}
+
+/// A connection could not be opened (TCP or TLS).
+fn classify_connect(e: &(dyn std::error::Error + 'static)) -> Failure {
+    let c = causes(e);
+    let kind = if c.tls {
         ErrorKind::Tls
-    } else if e.is_connect() {
-        match io_kind {
+    } else {
+        match c.io_kind {
             Some(std::io::ErrorKind::ConnectionRefused) => ErrorKind::ConnectRefused,
             Some(std::io::ErrorKind::TimedOut) => ErrorKind::ConnectTimeout,
             _ => ErrorKind::Connect,
         }
-    } else if let Some(k) = hyper_kind {
+    };
+    (kind, c.innermost)
+}
+
+/// An exchange on an open connection failed.
+fn classify_request(e: &hyper::Error) -> Failure {
+    let c = causes(e);
+    let kind = if c.tls {
+        ErrorKind::Tls
+    } else if let Some(k) = c.hyper_kind {
         k
     } else {
-        match io_kind {
+        match c.io_kind {
             Some(
                 std::io::ErrorKind::ConnectionReset
                 | std::io::ErrorKind::BrokenPipe
@@ -351,7 +515,7 @@ fn classify(e: &hyper_util::client::legacy::Error) -> (ErrorKind, String) {
             _ => ErrorKind::Io,
         }
     };
-    (kind, innermost)
+    (kind, c.innermost)
 }
 
 fn classify_hyper(e: &hyper::Error) -> (ErrorKind, String) {

@@ -584,3 +584,46 @@ async fn a_connection_the_server_closed_while_idle_is_replaced_not_reported() {
         "one connection per attempt"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_to_back_attempts_racing_the_servers_closes_never_stall() {
+    use veriff_mock_send::{ErrorKind, HttpConfig, HttpTransport, Transport};
+    // One server closes each connection after one answer, without `connection: close`; the
+    // other keeps them alive. Four tasks fire with no pause at both, so requests meet
+    // connections at every point of their close. An attempt may lose that race (the request
+    // crossed the close on the wire: `connection_closed`, retried by the policy), but none may
+    // wait for its timeout, and most are delivered.
+    let (closing, _, _) = counting_server(true).await;
+    let (keeping, _, _) = counting_server(false).await;
+    let mut config = HttpConfig::default();
+    config.timeout = Duration::from_secs(5);
+    let t = Arc::new(HttpTransport::new(&config, 4).unwrap());
+    let mut tasks = Vec::new();
+    for k in 0..4 {
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut delivered = 0;
+            for i in 0..100 {
+                let addr = if (i + k) % 3 == 0 { keeping } else { closing };
+                let r = t.send(&payload(&format!("http://{addr}/"), i)).await;
+                assert!(
+                    r.latency < Duration::from_secs(2),
+                    "attempt {k}/{i} stalled: {:?} {:?}",
+                    r.error,
+                    r.detail
+                );
+                match (r.status, r.error) {
+                    (Some(200), None) => delivered += 1,
+                    (None, Some(ErrorKind::ConnectionClosed)) => {}
+                    other => panic!("attempt {k}/{i}: {other:?} {:?}", r.detail),
+                }
+            }
+            delivered
+        }));
+    }
+    let mut delivered = 0;
+    for task in tasks {
+        delivered += task.await.unwrap();
+    }
+    assert!(delivered >= 300, "{delivered} of 400 delivered");
+}
