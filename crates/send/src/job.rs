@@ -267,7 +267,9 @@ pub struct Payload {
 pub fn headers_to_text<'a>(
     headers: impl IntoIterator<Item = (&'a HeaderName, &'a HeaderValue)>,
 ) -> String {
-    let mut s = String::new();
+    let headers = headers.into_iter();
+    // Most headers are short: one allocation for the common case.
+    let mut s = String::with_capacity(headers.size_hint().0 * 64);
     for (n, v) in headers {
         s.push_str(n.as_str());
         s.push_str(": ");

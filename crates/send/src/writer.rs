@@ -389,14 +389,16 @@ fn commit_settled(
                         row.last_status,
                         row.last_error,
                     ])?;
+                    let (id, kind, tampered) = (p.id, p.kind.clone(), p.tampered);
+                    let q = *q;
                     out.push(DeliveryEvent::Queued {
-                        id: p.id,
-                        kind: p.kind.clone(),
-                        status: q.status.clone(),
-                        session_id: q.session_id.clone(),
-                        vendor_data: q.vendor_data.clone(),
+                        id,
+                        kind,
+                        status: q.status,
+                        session_id: q.session_id,
+                        vendor_data: q.vendor_data,
                         url,
-                        tampered: p.tampered,
+                        tampered,
                     });
                 }
                 WriteOp::Attempt(a) => {
