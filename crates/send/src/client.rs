@@ -146,8 +146,9 @@ type Failure = (ErrorKind, String);
 ///
 /// Each attempt takes a kept-alive connection to its origin (or opens one), sends one request
 /// and reads the response; a connection whose response was read to the end is kept for the next
-/// attempt. No task is spawned per attempt and no request is retried, except one never written
-/// because its kept-alive connection had just closed.
+/// attempt. The transport runs one task per connection (its HTTP/1.1 state machine) and none per
+/// request, and retries no request except one never written because its kept-alive connection
+/// had just closed.
 #[derive(Clone)]
 pub struct HttpTransport {
     connector: Connector,
