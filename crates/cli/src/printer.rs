@@ -21,6 +21,8 @@ pub struct TextPrinter {
     labels: HashMap<DeliveryId, Label>,
     /// Deliveries left pending cannot be carried on (the embedded receiver died with the run).
     not_resumable: bool,
+    /// Where to look up a delivery this run did not queue (a resumed one).
+    store: Option<veriff_mock_send::Store>,
 }
 
 fn clock() -> String {
@@ -57,6 +59,14 @@ impl TextPrinter {
             not_resumable: true,
             ..Self::default()
         }
+    }
+
+    /// Looks up, in `store`, the deliveries this run did not queue (`fire --resume`), to name
+    /// them in their lines as the run that queued them did.
+    #[must_use]
+    pub fn naming_from(mut self, store: veriff_mock_send::Store) -> Self {
+        self.store = Some(store);
+        self
     }
 
     /// Names a delivery the run did not queue itself (a resend): `decision approved 3f2c9a1e`,
@@ -130,6 +140,17 @@ impl TextPrinter {
                 trigger,
                 ..
             } => {
+                if !self.labels.contains_key(id) {
+                    let row = self.store.as_ref().and_then(|s| s.delivery_row(*id).ok());
+                    if let Some(row) = row.flatten() {
+                        self.label(
+                            *id,
+                            &row.kind,
+                            row.status_label.as_deref(),
+                            row.session_id.as_deref(),
+                        );
+                    }
+                }
                 let (kind, label) = self
                     .labels
                     .get(id)

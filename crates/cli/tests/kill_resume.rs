@@ -103,6 +103,16 @@ fn kill_9_then_resume_acknowledges_every_payload_once() {
         String::from_utf8_lossy(&resume.stderr)
     );
     assert!(started.elapsed() < Duration::from_secs(30));
+    // Each resumed delivery's lines name it as the run that queued it did.
+    let lines = String::from_utf8_lossy(&resume.stdout);
+    let attempts: Vec<&str> = lines.lines().filter(|l| l.contains(" attempt ")).collect();
+    assert!(!attempts.is_empty(), "no attempt line in:\n{lines}");
+    for line in attempts {
+        assert!(
+            line.split_whitespace().nth(1) == Some("decision"),
+            "a resumed attempt is not named: {line}"
+        );
+    }
 
     assert_eq!(
         query(

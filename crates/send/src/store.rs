@@ -475,6 +475,22 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// One delivery's row, without its body or attempts; `None` if the id is unknown.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn delivery_row(&self, id: DeliveryId) -> Result<Option<DeliveryRow>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, run_id, kind, status_label, session_id, vendor_data, url, tampered, state,
+                    attempts, next_attempt_at, last_status, last_error, created_at, updated_at
+             FROM deliveries WHERE id = ?1",
+            )?
+            .query_row([to_i64(id)], row_to_delivery)
+            .optional()?)
+    }
+
     /// One delivery with its body, headers and attempts; `None` if the id is unknown.
     ///
     /// # Errors

@@ -548,11 +548,17 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
                 crate::shutdown_signal().await;
                 stopper.stop();
             });
-            let text = if plan.embedded.is_none() {
+            let mut text = if plan.embedded.is_none() {
                 crate::printer::TextPrinter::default()
             } else {
                 crate::printer::TextPrinter::not_resumable()
             };
+            if plan.engine.resume {
+                // Resumed deliveries were queued by an earlier run: name them from the store.
+                if let Ok(s) = veriff_mock_send::Store::open_read_only(&store) {
+                    text = text.naming_from(s);
+                }
+            }
             let printed = print_events(events, plan.output, text, io).await;
             let summary = engine.wait().await.context("the delivery run failed")?;
             stop.abort();
