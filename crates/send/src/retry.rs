@@ -54,6 +54,23 @@ pub fn parse_duration(token: &str) -> Result<Duration, ParseError> {
         .ok_or_else(bad)
 }
 
+/// A duration as [`parse_duration`] reads it, in its largest whole unit: `5s`, `10m`, `1500ms`.
+fn short_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1_000, "s"),
+    ]
+    .into_iter()
+    .find(|(unit, _)| ms > 0 && ms.is_multiple_of(*unit))
+    .map_or_else(
+        || format!("{ms}ms"),
+        |(unit, name)| format!("{}{name}", ms / unit),
+    )
+}
+
 /// When to retry.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Schedule {
@@ -280,7 +297,7 @@ impl fmt::Display for RetryPolicy {
                     if i > 0 {
                         f.write_str(",")?;
                     }
-                    write!(f, "{}ms", d.as_millis())?;
+                    f.write_str(&short_duration(*d))?;
                 }
                 Ok(())
             }
@@ -370,6 +387,12 @@ mod tests {
         assert_eq!(none.next_delay(1, &o), None);
         assert_eq!(none.max_attempts(), 1);
         assert_eq!(none.to_string(), "none");
+        // Shown as written, and read back the same.
+        for schedule in ["5s,1m,10m", "1500ms,2h,1d", "0ms,90s"] {
+            let p: RetryPolicy = schedule.parse().unwrap();
+            assert_eq!(p.to_string(), schedule);
+            assert_eq!(p.to_string().parse::<RetryPolicy>().unwrap(), p);
+        }
         assert_eq!(RetryPolicy::veriff().to_string(), "veriff");
         assert_eq!(
             "VERIFF".parse::<RetryPolicy>().unwrap(),
