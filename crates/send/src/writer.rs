@@ -134,7 +134,7 @@ pub(crate) fn run(
     };
     let mut consumer_alive = events.blocking_send(vec![ready]).is_ok();
     let mut batch: Vec<WriteOp> = Vec::with_capacity(MAX_BATCH);
-    let mut out: Vec<DeliveryEvent> = Vec::with_capacity(MAX_BATCH * 2);
+    let mut out: Vec<DeliveryEvent> = Vec::new();
     let mut finish: Option<(u64, bool)> = None;
     let mut carried: Vec<WriteOp> = Vec::new();
     loop {
@@ -170,7 +170,10 @@ pub(crate) fn run(
         }
         if consumer_alive && !out.is_empty() {
             // One message per batch: no wake-up ping-pong per event with the consumer.
-            let sent = std::mem::replace(&mut out, Vec::with_capacity(MAX_BATCH * 2));
+            // The next batch's events get room for as many as this one had, not for the largest
+            // possible batch: that would be a fresh allocation of 8,192 events for every batch.
+            let room = out.len();
+            let sent = std::mem::replace(&mut out, Vec::with_capacity(room));
             consumer_alive = events.blocking_send(sent).is_ok();
         } else {
             out.clear();
