@@ -2,7 +2,6 @@
 //! rustls) that make one attempt and turn whatever happens into an [`AttemptResult`], never an
 //! error.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -18,6 +17,7 @@ use hyper::body::Incoming;
 use hyper::client::conn::http1;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
+use rustc_hash::FxHashMap;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
@@ -136,7 +136,7 @@ impl Origin {
 /// Keep-alive connections waiting for their next request, newest last.
 #[derive(Default)]
 struct IdleConnections {
-    by_origin: HashMap<Origin, Vec<(Sender, Instant)>>,
+    by_origin: FxHashMap<Origin, Vec<(Sender, Instant)>>,
 }
 
 /// A failed exchange: what kind, and a short description.

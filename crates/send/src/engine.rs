@@ -3,11 +3,12 @@
 //! All waiting goes through `tokio::time`, so it runs under paused time in tests.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rustc_hash::FxHashMap;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -316,7 +317,7 @@ pub fn start_with_transport(
         next_id: max_id + 1,
         run_id,
         start: Instant::now(),
-        entries: HashMap::new(),
+        entries: FxHashMap::default(),
         heap: BinaryHeap::new(),
         seq: 0,
         delayed_new: 0,
@@ -431,7 +432,7 @@ struct Scheduler {
     next_id: DeliveryId,
     run_id: u64,
     start: Instant,
-    entries: HashMap<DeliveryId, Entry>,
+    entries: FxHashMap<DeliveryId, Entry>,
     heap: BinaryHeap<Reverse<(Instant, u64, DeliveryId)>>,
     seq: u64,
     delayed_new: usize,

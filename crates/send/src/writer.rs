@@ -1,11 +1,11 @@
 //! The store writer: one blocking task that commits batches of records, then forwards their
 //! events to the consumer. An outcome is never reported before it is committed.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
 use rusqlite::params;
+use rustc_hash::{FxHashMap, FxHashSet};
 use tokio::sync::mpsc;
 
 use crate::client::AttemptResult;
@@ -236,9 +236,9 @@ impl RowState {
 /// For deliveries queued in this batch that also finished attempts in it, the row as those
 /// attempts leave it, applied in order as the UPDATE would (counts never go down). Their row is
 /// inserted in that state at once: one write instead of an insert and an update per attempt.
-fn settle_in_batch(batch: &[WriteOp]) -> HashMap<DeliveryId, RowState> {
-    let mut settled: HashMap<DeliveryId, RowState> = HashMap::new();
-    let mut queued: HashSet<DeliveryId> = HashSet::new();
+fn settle_in_batch(batch: &[WriteOp]) -> FxHashMap<DeliveryId, RowState> {
+    let mut settled: FxHashMap<DeliveryId, RowState> = FxHashMap::default();
+    let mut queued: FxHashSet<DeliveryId> = FxHashSet::default();
     for op in batch {
         match op {
             WriteOp::Queued(q) => {
@@ -273,14 +273,14 @@ fn settle_in_batch(batch: &[WriteOp]) -> HashMap<DeliveryId, RowState> {
 fn hold_back(
     batch: &mut Vec<WriteOp>,
     held: usize,
-    settled: &HashMap<DeliveryId, RowState>,
+    settled: &FxHashMap<DeliveryId, RowState>,
     carried: &mut Vec<WriteOp>,
 ) {
     if batch.iter().any(|op| matches!(op, WriteOp::Finish { .. })) {
         return;
     }
-    let mut waiting: HashSet<DeliveryId> = HashSet::new();
-    let mut touched: HashSet<DeliveryId> = HashSet::new();
+    let mut waiting: FxHashSet<DeliveryId> = FxHashSet::default();
+    let mut touched: FxHashSet<DeliveryId> = FxHashSet::default();
     for op in &batch[held..] {
         match op {
             WriteOp::Queued(q) if !settled.contains_key(&q.payload.id) => {
@@ -330,7 +330,7 @@ fn commit_settled(
     store: &mut Store,
     run_id: u64,
     batch: &mut Vec<WriteOp>,
-    settled: &HashMap<DeliveryId, RowState>,
+    settled: &FxHashMap<DeliveryId, RowState>,
     out: &mut Vec<DeliveryEvent>,
     finish: &mut Option<(u64, bool)>,
 ) -> Result<(), StoreError> {
@@ -621,7 +621,7 @@ mod tests {
             },
         ];
         let mut carried = Vec::new();
-        hold_back(&mut last, 0, &HashMap::new(), &mut carried);
+        hold_back(&mut last, 0, &FxHashMap::default(), &mut carried);
         assert!(carried.is_empty());
         assert_eq!(last.len(), 2);
     }
