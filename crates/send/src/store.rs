@@ -31,8 +31,8 @@
 //!   next_attempt_at INTEGER);
 //! ```
 //! WAL mode, `synchronous = NORMAL`, 16 KiB pages in a new file; the engine writes from one
-//! thread in batched transactions (one per batch of records). No index on `state`: an update per attempt stays cheap, and the
-//! read APIs scan by id (newest first) with `LIMIT`.
+//! thread in batched transactions (one per batch of records). No index on `state`: an update per
+//! attempt stays cheap, and the read APIs scan by id (newest first) with `LIMIT`.
 //! The shared secret is never stored (only the signatures it produced).
 
 use std::path::{Path, PathBuf};
@@ -40,6 +40,14 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::job::{DeliveryId, Payload, headers_from_text};
+
+/// The columns [`row_to_delivery`] reads, in its order.
+macro_rules! delivery_columns {
+    () => {
+        "id, run_id, kind, status_label, session_id, vendor_data, url, tampered, state, attempts,
+         next_attempt_at, last_status, last_error, created_at, updated_at"
+    };
+}
 
 /// Default store location, relative to the working directory.
 pub const DEFAULT_STORE_PATH: &str = ".veriff-mock/deliveries.db";
@@ -454,14 +462,14 @@ impl Store {
     pub fn list(&self, q: &DeliveryQuery) -> Result<Vec<DeliveryRow>, StoreError> {
         // `id < ?4` with a real bound (not `?4 IS NULL OR …`), so SQLite seeks the rowid range
         // instead of scanning from the newest row on every page.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, run_id, kind, status_label, session_id, vendor_data, url, tampered, state,
-                    attempts, next_attempt_at, last_status, last_error, created_at, updated_at
-             FROM deliveries
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT ",
+            delivery_columns!(),
+            " FROM deliveries
              WHERE id < ?4 AND (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2)
                AND (?3 IS NULL OR run_id = ?3)
-             ORDER BY id DESC LIMIT ?5",
-        )?;
+             ORDER BY id DESC LIMIT ?5"
+        ))?;
         let rows = stmt.query_map(
             params![
                 q.state.map(DeliveryState::as_str),
@@ -482,11 +490,11 @@ impl Store {
     pub fn delivery_row(&self, id: DeliveryId) -> Result<Option<DeliveryRow>, StoreError> {
         Ok(self
             .conn
-            .prepare_cached(
-                "SELECT id, run_id, kind, status_label, session_id, vendor_data, url, tampered, state,
-                    attempts, next_attempt_at, last_status, last_error, created_at, updated_at
-             FROM deliveries WHERE id = ?1",
-            )?
+            .prepare_cached(concat!(
+                "SELECT ",
+                delivery_columns!(),
+                " FROM deliveries WHERE id = ?1"
+            ))?
             .query_row([to_i64(id)], row_to_delivery)
             .optional()?)
     }
@@ -498,14 +506,17 @@ impl Store {
     pub fn delivery(&self, id: DeliveryId) -> Result<Option<DeliveryDetail>, StoreError> {
         let found = self
             .conn
-            .prepare_cached(
-                "SELECT id, run_id, kind, status_label, session_id, vendor_data, url, tampered, state,
-                    attempts, next_attempt_at, last_status, last_error, created_at, updated_at,
-                    body, headers
-             FROM deliveries WHERE id = ?1",
-            )?
+            .prepare_cached(concat!(
+                "SELECT ",
+                delivery_columns!(),
+                ", body, headers FROM deliveries WHERE id = ?1"
+            ))?
             .query_row([to_i64(id)], |r| {
-                Ok((row_to_delivery(r)?, r.get::<_, Vec<u8>>(15)?, r.get::<_, String>(16)?))
+                Ok((
+                    row_to_delivery(r)?,
+                    r.get::<_, Vec<u8>>(15)?,
+                    r.get::<_, String>(16)?,
+                ))
             })
             .optional()?;
         let Some((delivery, body, request_headers)) = found else {
@@ -607,8 +618,8 @@ impl Store {
         Ok(ids)
     }
 
-    /// Gives up a run's pending deliveries: they become exhausted, with the error `cancelled`
-    /// and `reason` as the detail, and are never resumed. For runs whose target died with them
+    /// Gives up a run's pending deliveries: they become exhausted, with the error `cancelled`,
+    /// and are never resumed. For runs whose target died with them
     /// (an in-process receiver). Returns how many were closed.
     ///
     /// # Errors

@@ -9,11 +9,11 @@ use clap::Args;
 use veriff_mock_receiver::Receiver;
 use veriff_mock_receiver::broadcast::error::TryRecvError;
 
-/// How often the request log is written.
-const LOG_TICK: Duration = Duration::from_millis(20);
-
 use crate::input::secret;
 use crate::{DEFAULT_SECRET, Io};
+
+/// How often the request log is written.
+const LOG_TICK: Duration = Duration::from_millis(20);
 
 /// `veriff-mock receive`
 #[derive(Debug, Args)]
