@@ -517,6 +517,13 @@ fn resend_delivers_the_stored_bytes_again_as_manual() {
     );
     let out = run(&["resend", "1", "2", "--store", s]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // Each line names the delivery as fire did: its kind first.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().filter(|l| l.contains(" attempt ")).collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    for line in lines {
+        assert_eq!(line.split_whitespace().nth(1), Some("watchlist"), "{line}");
+    }
     let seen = receiver.seen();
     assert_eq!(seen.len(), 4);
     let mut first: Vec<_> = seen[..2]

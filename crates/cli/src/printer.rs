@@ -61,17 +61,17 @@ impl TextPrinter {
         }
     }
 
-    /// Looks up, in `store`, the deliveries this run did not queue (`fire --resume`), to name
-    /// them in their lines as the run that queued them did.
+    /// Looks up, in `store`, the deliveries this run did not queue (`fire --resume`, `resend`),
+    /// to name them in their lines as the run that queued them did.
     #[must_use]
     pub fn naming_from(mut self, store: veriff_mock_send::Store) -> Self {
         self.store = Some(store);
         self
     }
 
-    /// Names a delivery the run did not queue itself (a resend): `decision approved 3f2c9a1e`,
-    /// its kind, status and the start of its session id.
-    pub fn label(
+    /// Names a delivery in the lines that follow: `decision approved 3f2c9a1e`, its kind,
+    /// status and the start of its session id.
+    fn label(
         &mut self,
         id: DeliveryId,
         kind: &str,

@@ -53,17 +53,7 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     // Name each delivery in the output as fire did (kind, status, session).
     let mut text = crate::printer::TextPrinter::default();
     if let Ok(store) = veriff_mock_send::Store::open_read_only(&args.store) {
-        for id in &args.ids {
-            if let Ok(Some(d)) = store.delivery(*id) {
-                let row = &d.delivery;
-                text.label(
-                    *id,
-                    &row.kind,
-                    row.status_label.as_deref(),
-                    row.session_id.as_deref(),
-                );
-            }
-        }
+        text = text.naming_from(store);
     }
     let runtime = crate::runtime()?;
     let summary = runtime.block_on(async {
