@@ -138,9 +138,19 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> anyhow::Result<u8> {
     }
 }
 
-/// The async runtime for commands that do I/O.
+/// The async runtime for commands that do I/O: one worker thread per CPU.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
+    runtime_with(None)
+}
+
+/// The async runtime, with `workers` worker threads when given (and `TOKIO_WORKER_THREADS` is
+/// not set: that still wins), else one per CPU.
+fn runtime_with(workers: Option<usize>) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = workers.filter(|_| std::env::var_os("TOKIO_WORKER_THREADS").is_none()) {
+        builder.worker_threads(n.max(1));
+    }
+    builder
         .enable_all()
         .build()
         .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))

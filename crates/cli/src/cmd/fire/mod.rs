@@ -506,7 +506,14 @@ fn nothing_to_resume(store: &std::path::Path, io: &mut Io<'_>) -> anyhow::Result
 
 /// Runs a plan: starts the embedded receiver if needed, the engine, and the chosen output.
 pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
-    let runtime = crate::runtime()?;
+    // Against a receiver of its own (in this process), fire uses every CPU. Against an outside
+    // one, half of them: the store writer and the output have threads of their own, and a local
+    // receiver needs the rest; more workers than that only trade tasks between CPUs.
+    let workers = plan
+        .embedded
+        .is_none()
+        .then(|| std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2)));
+    let runtime = crate::runtime_with(workers)?;
     let result = runtime.block_on(async {
         let receiver = match &plan.embedded {
             Some(embedded) => Some(start_embedded(&plan, embedded).await?),
