@@ -506,18 +506,20 @@ fn nothing_to_resume(store: &std::path::Path, io: &mut Io<'_>) -> anyhow::Result
 
 /// Runs a plan: starts the embedded receiver if needed, the engine, and the chosen output.
 pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
-    // Against a receiver of its own (in this process), fire uses every CPU. Against an outside
-    // one, half of them: the store writer and the output have threads of their own, and a local
-    // receiver needs the rest; more workers than that only trade tasks between CPUs.
-    let workers = plan
-        .embedded
-        .is_none()
-        .then(|| std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2)));
-    let runtime = crate::runtime_with(workers)?;
+    // Sending gets half the CPUs: the store writer and the output have threads of their own, and
+    // the receiver, when it runs on this machine, needs the rest. More workers than that only
+    // trade tasks between CPUs. The embedded receiver serves from a runtime of its own, so its
+    // tasks and the sender's do not trade places either.
+    let half = std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2));
+    let runtime = crate::runtime_with(Some(half))?;
+    let receiver_runtime = match plan.embedded {
+        Some(_) => Some(crate::runtime_with(Some(half))?),
+        None => None,
+    };
     let result = runtime.block_on(async {
-        let receiver = match &plan.embedded {
-            Some(embedded) => Some(start_embedded(&plan, embedded).await?),
-            None => None,
+        let receiver = match (&plan.embedded, &receiver_runtime) {
+            (Some(embedded), Some(rt)) => Some(start_embedded(&plan, embedded, rt.handle()).await?),
+            _ => None,
         };
         let routes = match (&plan.routes, &receiver) {
             (Some(routes), _) => routes.clone(),
@@ -588,9 +590,11 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
     Ok(summary.exit_code())
 }
 
+/// Starts the embedded receiver on `runtime`, which then drives its connections.
 async fn start_embedded(
     plan: &Plan,
     embedded: &EmbeddedReceiver,
+    runtime: &tokio::runtime::Handle,
 ) -> anyhow::Result<RunningReceiver> {
     let mut builder = Receiver::builder()
         .secret(plan.secret.clone())
@@ -598,9 +602,10 @@ async fn start_embedded(
     if embedded.fail_rate > 0.0 {
         builder = builder.fail_rate(embedded.fail_rate);
     }
-    builder
-        .start()
+    runtime
+        .spawn(builder.start())
         .await
+        .context("the embedded receiver failed to start")?
         .context("cannot start the embedded receiver")
 }
 
