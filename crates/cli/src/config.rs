@@ -115,6 +115,21 @@ impl Routes {
         Ok(Self { default, by_kind })
     }
 
+    /// The routes as the engine's new targets for resumed deliveries.
+    pub fn retarget(&self) -> anyhow::Result<veriff_mock_send::Retarget> {
+        let parse =
+            |u: &str| veriff_mock_send::parse_url(u).with_context(|| format!("invalid URL {u}"));
+        let by_kind = self
+            .by_kind
+            .iter()
+            .map(|(kind, url)| Ok((kind.name().to_owned(), parse(url)?)))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(veriff_mock_send::Retarget {
+            by_kind,
+            default: self.default.as_deref().map(parse).transpose()?,
+        })
+    }
+
     /// Every distinct URL, for display.
     pub fn targets(&self) -> Vec<String> {
         let mut all: Vec<String> = self

@@ -238,4 +238,95 @@ fn an_embedded_receiver_run_is_not_resumed_and_resume_says_why() {
         "{err}"
     );
     assert!(started.elapsed() < Duration::from_secs(30), "no waiting");
+
+    // Given a receiver of the user's own, they are delivered there.
+    let (_receiver, url) = receiver(&[]);
+    let out = Command::new(BIN)
+        .args(["fire", "--resume", "--to", &url, "--time-scale", "3600"])
+        .args(["--no-tui", "--store"])
+        .arg(&db)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run fire --resume --to");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(
+        query(
+            &db,
+            "SELECT count(*) FROM deliveries WHERE state = 'pending'"
+        ),
+        0
+    );
+    assert!(
+        query(
+            &db,
+            "SELECT count(*) FROM deliveries WHERE state = 'delivered'"
+        ) >= 2
+    );
+}
+
+#[test]
+fn resume_to_a_new_target_sends_everything_there_and_completes_the_run() {
+    // The first target answers 500 to everything; the run is killed with most payloads unqueued.
+    let (_failing, old) = receiver(&["--fail-rate", "1"]);
+    let (_working, new) = receiver(&[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("deliveries.db");
+    let mut fire = Killed(
+        Command::new(BIN)
+            .args(["fire", "--to", &old, "--kind", "decision", "--count", "60"])
+            .args(["--rate", "30", "--retry-schedule", "10m", "--seed", "3"])
+            .args(["--no-tui", "--store"])
+            .arg(&db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start fire"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(db.exists()
+        && rusqlite::Connection::open(&db)
+            .and_then(|c| {
+                c.query_row("SELECT count(*) FROM deliveries", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+            })
+            .is_ok_and(|n| n >= 5))
+    {
+        assert!(Instant::now() < deadline, "the run never stored a delivery");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    fire.0.kill().expect("kill -9");
+    fire.0.wait().expect("reap");
+    let queued = query(&db, "SELECT count(*) FROM deliveries");
+    assert!(queued < 60, "killed before queueing everything: {queued}");
+
+    // Resumed at the new target, with the 10-minute retries a second apart.
+    let out = Command::new(BIN)
+        .args(["fire", "--resume", "--to", &new, "--time-scale", "600"])
+        .args(["--no-tui", "--store"])
+        .arg(&db)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run fire --resume");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // Only the new target answers 200: every payload, queued or not before the kill, went there.
+    assert_eq!(
+        query(
+            &db,
+            "SELECT count(*) FROM deliveries WHERE state = 'delivered'"
+        ),
+        60
+    );
+    assert_eq!(
+        query(&db, "SELECT count(DISTINCT source_index) FROM deliveries"),
+        60
+    );
+    let conn = rusqlite::Connection::open(&db).expect("open the store");
+    let urls: Vec<String> = conn
+        .prepare("SELECT DISTINCT url FROM deliveries")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("urls");
+    assert_eq!(urls, [new], "the store says where they went");
 }

@@ -83,6 +83,35 @@ pub struct EngineConfig {
     /// The caller's description of how it builds its jobs (opaque to the engine), stored with the
     /// run so an interrupted run can be completed (see [`Store::latest_run_spec`]).
     pub run_spec: Option<String>,
+    /// With `resume`: where the pending deliveries go now, instead of the URL stored with them
+    /// (their rows are updated, so the store keeps saying where each one was sent).
+    pub resume_to: Option<Retarget>,
+}
+
+/// New targets for the pending deliveries of a resumed run, by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Retarget {
+    /// URL per kind name (`decision`, …).
+    pub by_kind: std::collections::BTreeMap<String, http::Uri>,
+    /// URL for kinds without one of their own; without it, those keep their stored URL.
+    pub default: Option<http::Uri>,
+}
+
+impl Retarget {
+    /// Every kind to `url`.
+    #[must_use]
+    pub fn all_to(url: http::Uri) -> Self {
+        Self {
+            by_kind: std::collections::BTreeMap::new(),
+            default: Some(url),
+        }
+    }
+
+    /// The new URL of a kind's pending deliveries, if it has one.
+    #[must_use]
+    pub fn url_for(&self, kind: &str) -> Option<&http::Uri> {
+        self.by_kind.get(kind).or(self.default.as_ref())
+    }
 }
 
 impl Default for EngineConfig {
@@ -102,6 +131,7 @@ impl Default for EngineConfig {
             run_label: String::new(),
             max_payloads_in_memory: 10_000,
             run_spec: None,
+            resume_to: None,
         }
     }
 }
@@ -251,6 +281,11 @@ pub fn start_with_transport(
         )));
     }
     let store = Store::open(&config.store_path)?;
+    if config.resume
+        && let Some(to) = &config.resume_to
+    {
+        store.retarget_pending(|kind| to.url_for(kind).map(ToString::to_string))?;
+    }
     let (run_id, max_id) =
         store.new_run(&config.run_label, config.run_spec.as_deref(), now_unix_ms())?;
     let resumed = if config.resume {

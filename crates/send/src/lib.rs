@@ -47,7 +47,8 @@ pub use client::{
     RESPONSE_PREFIX_LIMIT, SendFuture, Transport, now_unix_ms,
 };
 pub use engine::{
-    Chaos, Command, Control, EngineConfig, EngineError, EngineHandle, start, start_with_transport,
+    Chaos, Command, Control, EngineConfig, EngineError, EngineHandle, Retarget, start,
+    start_with_transport,
 };
 pub use event::{DeliveryEvent, EVENT_SCHEMA_VERSION, Events, Histogram, Ndjson, Summary, Trigger};
 pub use job::{

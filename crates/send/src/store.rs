@@ -634,6 +634,45 @@ impl Store {
         Ok(n as u64)
     }
 
+    /// Points the pending deliveries of each kind at the URL `url_for` gives it (kinds it gives
+    /// none keep theirs), in one transaction. Returns how many rows changed.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn retarget_pending(
+        &self,
+        url_for: impl Fn(&str) -> Option<String>,
+    ) -> Result<u64, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let kinds: Vec<String> = tx
+            .prepare("SELECT DISTINCT kind FROM deliveries WHERE state = 'pending'")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut changed = 0;
+        for kind in kinds {
+            if let Some(url) = url_for(&kind) {
+                changed += tx.execute(
+                    "UPDATE deliveries SET url = ?1 WHERE state = 'pending' AND kind = ?2",
+                    params![url, kind],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(changed as u64)
+    }
+
+    /// The distinct job-stream specs stored with runs, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn run_specs(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT spec FROM runs WHERE spec IS NOT NULL GROUP BY spec ORDER BY min(id)",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|r| r.map_err(StoreError::from)).collect()
+    }
+
     /// The newest run that stored a job-stream spec: `(run id, spec)`.
     ///
     /// # Errors

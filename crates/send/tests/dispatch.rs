@@ -11,7 +11,8 @@ use tokio::time::Instant;
 use veriff_mock_contract::{Kind, SharedSecret, verify};
 use veriff_mock_send::{
     AttemptResult, DeliveryEvent, DeliveryState, EngineConfig, ErrorKind, Job, JobSource, Payload,
-    RetryPolicy, SendFuture, Signer, Store, Summary, Transport, Trigger, start_with_transport,
+    Retarget, RetryPolicy, SendFuture, Signer, Store, Summary, Transport, Trigger,
+    start_with_transport,
 };
 
 const SECRET: &str = "abcdef12-abcd-abcd-abcd-abcdef012345";
@@ -607,6 +608,77 @@ async fn a_stopped_run_resumes_where_it_left_off() {
             veriff_mock_send::headers_to_text(call.headers.iter().map(|(a, b)| (a, b))),
             stored.request_headers
         );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resumed_run_sends_pending_deliveries_where_it_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    // First run: every attempt hangs; stop it with deliveries of two kinds pending.
+    let hang = Fake::new(|_, _| (Duration::MAX, status(200)));
+    let mut c = config(&dir, RetryPolicy::veriff());
+    c.concurrency = 4;
+    c.shutdown_grace = Duration::from_millis(100);
+    let mut js = jobs(3);
+    js.push(Job::new(
+        Kind::Decision,
+        "http://127.0.0.1:1/decisions".parse().unwrap(),
+        r#"{"status":"success"}"#,
+    ));
+    let (engine, mut rx) =
+        start_with_transport(c, JobSource::from_iter(signer(), js), hang).unwrap();
+    let mut started = 0;
+    while started < 4 {
+        if let Some(DeliveryEvent::AttemptStarted { .. }) = rx.recv().await {
+            started += 1;
+        }
+    }
+    engine.control().stop();
+    while rx.recv().await.is_some() {}
+    assert_eq!(engine.wait().await.unwrap().pending, 4);
+
+    // Resumed with a new URL for events only: decisions keep the URL stored with them.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let ok = Fake::new(move |p, _| {
+        log.lock()
+            .unwrap()
+            .push((p.kind.clone(), p.url.to_string()));
+        (Duration::ZERO, status(200))
+    });
+    let mut c = config(&dir, RetryPolicy::veriff());
+    c.resume = true;
+    c.max_payloads_in_memory = 1; // loaded without bytes: read back from the store when due
+    let mut to = Retarget::default();
+    to.by_kind
+        .insert("event".into(), "http://127.0.0.1:2/new".parse().unwrap());
+    c.resume_to = Some(to);
+    let (_, s) = run_all(c, JobSource::none(), ok).await;
+    assert_eq!(s.delivered, 4);
+    let mut seen = seen.lock().unwrap().clone();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (
+                "decision".to_owned(),
+                "http://127.0.0.1:1/decisions".to_owned()
+            ),
+            ("event".to_owned(), "http://127.0.0.1:2/new".to_owned()),
+            ("event".to_owned(), "http://127.0.0.1:2/new".to_owned()),
+            ("event".to_owned(), "http://127.0.0.1:2/new".to_owned()),
+        ]
+    );
+    // The store says where each one went.
+    let store = Store::open_read_only(dir.path().join("d.db")).unwrap();
+    for id in 1..=4 {
+        let d = store.delivery(id).unwrap().unwrap().delivery;
+        let expected = if d.kind == "event" {
+            "http://127.0.0.1:2/new"
+        } else {
+            "http://127.0.0.1:1/decisions"
+        };
+        assert_eq!(d.url, expected);
     }
 }
 

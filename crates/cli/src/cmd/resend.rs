@@ -15,7 +15,7 @@ use crate::cmd::receive::parse_duration;
 #[derive(Debug, Args)]
 #[command(
     after_help = "Delivery ids are the #N of fire's output and the TUI. The stored body and signed \
-headers are sent again unchanged (no secret needed), to the URL they were first sent to.\n\n\
+headers are sent again unchanged (no secret needed), to the URL stored with them.\n\n\
 Example:\n  veriff-mock resend 12 13 --store .veriff-mock/deliveries.db"
 )]
 pub struct ResendArgs {

@@ -75,7 +75,8 @@ pub struct FireArgs {
     #[arg(long, env = "VERIFF_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
     /// Carry on the pending deliveries of the store (from an interrupted run) before new ones.
-    /// With --resume alone, no new payloads are fired.
+    /// Without --kind or --scenario, also fires what the interrupted run had not queued yet.
+    /// With --to or --config, the pending deliveries go there instead of their stored URL.
     #[arg(long)]
     pub resume: bool,
     /// Attempts in flight at once.
@@ -233,12 +234,9 @@ impl Work {
 
 pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     // `fire --resume` with nothing new to fire completes the interrupted run: its settings,
-    // unless given again, and the payloads it had not queued yet.
-    let completing = args.resume
-        && args.kinds.is_empty()
-        && args.scenario.is_none()
-        && args.to.is_none()
-        && args.config.is_none();
+    // unless given again (its target included), and the payloads it had not queued yet.
+    let completing = args.resume && args.kinds.is_empty() && args.scenario.is_none();
+    let retargeted = args.to.is_some() || args.config.is_some();
     let interrupted = if completing {
         spec::latest(&args.store)?
     } else {
@@ -310,13 +308,25 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     engine.chaos = chaos;
     engine.resume = args.resume;
     engine.run_label = work.label();
+    if args.resume
+        && retargeted
+        && let Some(routes) = &routes
+    {
+        engine.resume_to = Some(routes.retarget()?);
+    }
     // Runs against a real target record how to regenerate their payloads, so `--resume` can
     // complete them after a crash (an embedded receiver's port does not outlive its run).
     let mut skip = Vec::new();
     match (&interrupted, &routes) {
-        (Some((text, _)), _) => {
-            engine.run_spec = Some(text.clone());
-            skip = spec::stored_indices(&args.store, text)?;
+        (Some((text, spec)), Some(routes)) => {
+            // Given a new target, the run records it, so that resuming this run again goes on
+            // where its pending deliveries now go.
+            engine.run_spec = Some(if retargeted {
+                spec.with_routes(routes).to_text()
+            } else {
+                text.clone()
+            });
+            skip = spec::stored_indices(&args.store, spec)?;
         }
         (None, Some(routes)) if !matches!(work, Work::Nothing) => {
             engine.run_spec = Some(spec::RunSpec::of(args, routes, seed).to_text());
@@ -493,7 +503,8 @@ fn nothing_to_resume(store: &std::path::Path, io: &mut Io<'_>) -> anyhow::Result
     anyhow::ensure!(
         pending == 0,
         "{pending} deliveries are pending in {} but were sent to an embedded receiver, which \
-         stopped with its run, so they cannot be resumed; start a new run with `veriff-mock fire`",
+         stopped with its run; send them to a receiver of yours with `veriff-mock fire --resume --to URL`, \
+         or start a new run with `veriff-mock fire`",
         store.display()
     );
     writeln!(

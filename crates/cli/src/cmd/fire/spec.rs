@@ -92,6 +92,26 @@ impl RunSpec {
             .context("the interrupted run's URLs")
     }
 
+    /// The same run sent to `routes`.
+    pub fn with_routes(&self, routes: &Routes) -> Self {
+        let (default_url, urls) = routes.to_parts();
+        Self {
+            default_url,
+            urls,
+            ..self.clone()
+        }
+    }
+
+    /// Whether both describe the same payloads (whatever their targets).
+    fn same_stream(&self, other: &Self) -> bool {
+        let untargeted = |s: &Self| Self {
+            default_url: None,
+            urls: BTreeMap::new(),
+            ..s.clone()
+        };
+        untargeted(self) == untargeted(other)
+    }
+
     /// The resumed run's arguments: what to fire comes from the spec; every delivery setting
     /// comes from the spec unless it was given again on the command line (differs from its
     /// default).
@@ -161,9 +181,58 @@ pub fn latest(store: &Path) -> anyhow::Result<Option<(String, RunSpec)>> {
     Ok(Some((text, spec)))
 }
 
-/// Stream positions already stored for this spec.
-pub fn stored_indices(store: &Path, text: &str) -> anyhow::Result<Vec<u64>> {
+/// Stream positions already stored by the runs of this spec's payloads, whatever their targets.
+pub fn stored_indices(store: &Path, spec: &RunSpec) -> anyhow::Result<Vec<u64>> {
     let store = Store::open_read_only(store)
         .with_context(|| format!("cannot open the delivery store {}", store.display()))?;
-    Ok(store.stored_source_indices(text)?)
+    let mut all = Vec::new();
+    for text in store.run_specs()? {
+        let same = serde_json::from_str::<RunSpec>(&text).is_ok_and(|s| s.same_stream(spec));
+        if same {
+            all.extend(store.stored_source_indices(&text)?);
+        }
+    }
+    all.sort_unstable();
+    all.dedup();
+    Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::{Cli, Command};
+
+    fn spec(line: &[&str]) -> RunSpec {
+        let cli = Cli::try_parse_from(["veriff-mock", "fire"].iter().chain(line)).expect("parses");
+        let Command::Fire(args) = cli.command else {
+            panic!("not fire")
+        };
+        let routes = Routes::all_to(args.to.as_deref().expect("--to")).expect("routes");
+        RunSpec::of(&args, &routes, 7)
+    }
+
+    #[test]
+    fn a_new_target_keeps_the_stream_and_other_payloads_do_not() {
+        let first = spec(&["--to", "http://127.0.0.1:1/", "--kind", "decision"]);
+        let moved = first.with_routes(&Routes::all_to("http://127.0.0.1:2/hook").expect("url"));
+        assert_ne!(moved, first);
+        assert_eq!(
+            moved.routes().expect("routes").targets(),
+            ["http://127.0.0.1:2/hook"]
+        );
+        assert!(moved.same_stream(&first));
+        let more = spec(&[
+            "--to",
+            "http://127.0.0.1:1/",
+            "--kind",
+            "decision",
+            "-n",
+            "11",
+        ]);
+        assert!(!more.same_stream(&first));
+        let other = spec(&["--to", "http://127.0.0.1:1/", "--kind", "event"]);
+        assert!(!other.same_stream(&first));
+    }
 }
