@@ -476,6 +476,19 @@ fn usage_and_config_errors_are_one_line_and_exit_2() {
         (&["fire", "--tamper-rate", "2", "--store", s], "tamper-rate"),
         (&["fire", "--secret", "", "--store", s], "empty"),
         (&["fire", "--concurrency", "0", "--store", s], "concurrency"),
+        (&["fire", "--timeout", "0s", "--store", s], "--timeout"),
+        (
+            &["fire", "--connect-timeout", "0ms", "--store", s],
+            "--connect-timeout",
+        ),
+        (
+            &["fire", "--to", "http://127.0.0.1:99999/", "--store", s],
+            "port",
+        ),
+        (
+            &["check", "--to", "http://127.0.0.1:1/", "--timeout", "0s"],
+            "--timeout",
+        ),
         (
             &["resend", "1", "--store", "/nope/d.db"],
             "no delivery store",

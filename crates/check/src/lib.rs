@@ -118,6 +118,8 @@ impl CheckConfig {
         if uri.host().is_none_or(str::is_empty) {
             return Err(bad("no host"));
         }
+        // The engine's own checks (a port out of range, for one).
+        veriff_mock_send::parse_url(url).map_err(|e| bad(&e.reason))?;
         Ok(CheckConfig {
             uri,
             secret,

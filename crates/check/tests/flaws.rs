@@ -183,7 +183,13 @@ async fn an_unreachable_receiver_is_a_failed_check_not_a_crash() {
 #[test]
 fn bad_urls_are_configuration_errors() {
     let secret = SharedSecret::new(SECRET).unwrap();
-    for url in ["not a url", "/relative", "ftp://x/", "https:///no-host"] {
+    for url in [
+        "not a url",
+        "/relative",
+        "ftp://x/",
+        "https:///no-host",
+        "http://127.0.0.1:99999/",
+    ] {
         assert!(CheckConfig::new(url, secret.clone()).is_err(), "{url}");
     }
 }

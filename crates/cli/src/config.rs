@@ -152,8 +152,8 @@ fn check_url(url: &str, what: &str) -> anyhow::Result<()> {
     if rest.is_empty() || rest.starts_with('/') {
         anyhow::bail!("{what}: {url:?} has no host");
     }
-    url.parse::<http::Uri>()
-        .map_err(|e| anyhow::anyhow!("{what}: {url:?} is not a valid URL: {e}"))?;
+    veriff_mock_send::parse_url(url)
+        .map_err(|e| anyhow::anyhow!("{what}: {url:?} is not a valid URL: {}", e.reason))?;
     Ok(())
 }
 
@@ -186,6 +186,7 @@ mod tests {
         let cases = [
             ("[urls]\ndecisoin = \"http://x/\"", "decisoin"),
             ("[urls]\ndecision = \"ftp://x/\"", "not an http"),
+            ("default = \"http://127.0.0.1:99999/\"", "port"),
             ("defualt = \"http://x/\"", "defualt"),
             ("[urls]\n", "no URLs"),
             ("default = ", "expected"),

@@ -124,6 +124,19 @@ pub fn parse_url(url: &str) -> Result<Uri, UrlError> {
             reason: "no host".into(),
         });
     }
+    // `http` accepts a port it cannot read as a number, and a client would then use the scheme's.
+    let authority = uri.authority().map_or("", http::uri::Authority::as_str);
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let after_host = host_port
+        .rfind(']')
+        .map_or(host_port, |i| &host_port[i + 1..]);
+    let port = after_host.rsplit_once(':').map(|(_, p)| p);
+    if port.is_some_and(|p| !p.is_empty() && !p.parse::<u16>().is_ok_and(|p| p > 0)) {
+        return Err(UrlError {
+            url: url.to_owned(),
+            reason: "the port must be a number from 1 to 65535".into(),
+        });
+    }
     Ok(uri)
 }
 
@@ -397,5 +410,13 @@ mod tests {
         assert!(parse_url("ftp://x/").is_err());
         assert!(parse_url("/path").is_err());
         assert!(parse_url("not a url").is_err());
+        assert!(parse_url("http://127.0.0.1:65535/").is_ok());
+        assert!(parse_url("http://[::1]:8080/").is_ok());
+        for port in ["99999", "0", "65536", "8o"] {
+            for host in ["127.0.0.1", "[::1]", "user@example.test"] {
+                let err = parse_url(&format!("http://{host}:{port}/")).unwrap_err();
+                assert!(err.reason.contains("port"), "{port}: {err}");
+            }
+        }
     }
 }

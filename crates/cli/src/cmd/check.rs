@@ -83,6 +83,10 @@ fn parse_kind(s: &str) -> Result<Kind, String> {
 
 /// Runs the suite; exit code 0 when every check passed, 1 otherwise.
 pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
+    anyhow::ensure!(
+        !args.timeout.is_zero(),
+        "--timeout must be longer than 0, e.g. 2s"
+    );
     let secret = secret(args.secret.as_deref(), Some(DEFAULT_SECRET))?;
     let config = CheckConfig::new(&args.to, secret)?
         .api_key(args.api_key.as_deref().unwrap_or(DEFAULT_API_KEY))?

@@ -281,6 +281,14 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         args.time_scale
     );
     anyhow::ensure!(args.concurrency > 0, "--concurrency must be at least 1");
+    anyhow::ensure!(
+        !args.timeout.is_zero(),
+        "--timeout must be longer than 0, e.g. 30s"
+    );
+    anyhow::ensure!(
+        !args.connect_timeout.is_zero(),
+        "--connect-timeout must be longer than 0, e.g. 10s"
+    );
     let seed_given = args.seed.is_some() || interrupted.is_some();
     let seed = args.seed.unwrap_or_else(crate::cmd::generate::random_seed);
 
