@@ -440,6 +440,8 @@ pub fn now_unix_ms() -> i64 {
 /// What a walk down an error's cause chain found.
 struct Causes {
     tls: bool,
+    /// A plain explanation of a TLS failure, with its fix.
+    tls_advice: Option<String>,
     io_kind: Option<std::io::ErrorKind>,
     hyper_kind: Option<ErrorKind>,
     innermost: String,
@@ -450,6 +452,7 @@ fn causes(e: &(dyn std::error::Error + 'static)) -> Causes {
     // it too (hyper-rustls wraps rustls errors in two layers of io::Error).
     let mut found = Causes {
         tls: false,
+        tls_advice: None,
         io_kind: None,
         hyper_kind: None,
         innermost: e.to_string(),
@@ -461,8 +464,9 @@ fn causes(e: &(dyn std::error::Error + 'static)) -> Causes {
         if guard > 32 {
             break;
         }
-        if s.downcast_ref::<rustls::Error>().is_some() {
+        if let Some(tls) = s.downcast_ref::<rustls::Error>() {
             found.tls = true;
+            found.tls_advice.get_or_insert_with(|| tls_advice(tls));
         }
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             if io.kind() != std::io::ErrorKind::Other || found.io_kind.is_none() {
@@ -483,9 +487,41 @@ fn causes(e: &(dyn std::error::Error + 'static)) -> Causes {
     found
 }
 
+/// What a TLS failure means for someone pointing `fire` at a development server, and the fix.
+fn tls_advice(e: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    const FIX: &str = "pass --ca FILE with the certificate of the CA that signed it, or --insecure \
+                       for a development server";
+    let rustls::Error::InvalidCertificate(cert) = e else {
+        return format!("TLS handshake failed: {e}");
+    };
+    match cert {
+        C::UnknownIssuer => {
+            format!("the server's certificate is not signed by a trusted CA: {FIX}")
+        }
+        C::NotValidForName | C::NotValidForNameContext { .. } => format!(
+            "the server's certificate is not valid for this host name: use the name it was issued \
+             for in the URL, or --insecure for a development server ({e})"
+        ),
+        C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
+            format!("the server's certificate is out of its validity dates ({e}): {FIX}")
+        }
+        C::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+            "the server's certificate is a CA certificate serving as its own leaf (as \
+             `openssl req -x509` makes by default), which TLS clients refuse even with --ca: \
+             serve a leaf certificate signed by that CA (mkcert makes one), or pass --insecure"
+                .to_owned()
+        }
+        _ => format!("the server's certificate was refused ({e}): {FIX}"),
+    }
+}
+
 /// A connection could not be opened (TCP or TLS).
 fn classify_connect(e: &(dyn std::error::Error + 'static)) -> Failure {
     let c = causes(e);
+    if let Some(advice) = c.tls_advice {
+        return (ErrorKind::Tls, advice);
+    }
     let kind = if c.tls {
         ErrorKind::Tls
     } else {

@@ -428,10 +428,17 @@ async fn deliver_once(url: &str, insecure: bool, ca: Option<std::path::PathBuf>)
     while let Some(e) = rx.recv().await {
         if let DeliveryEvent::AttemptFinished {
             error: Some(veriff_mock_send::ErrorKind::Tls),
+            detail,
             ..
         } = e
         {
             tls_errors += 1;
+            // Says what is wrong and how to fix it, in words.
+            let detail = detail.unwrap_or_default();
+            assert!(
+                detail.contains("--ca FILE") && detail.contains("--insecure"),
+                "{detail}"
+            );
         }
     }
     let s = engine.wait().await.unwrap();
