@@ -330,3 +330,83 @@ fn resume_to_a_new_target_sends_everything_there_and_completes_the_run() {
         .expect("urls");
     assert_eq!(urls, [new], "the store says where they went");
 }
+
+#[test]
+fn a_second_ctrl_c_ends_hanging_attempts_at_once() {
+    // A server that accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("deliveries.db");
+    let mut fire = Killed(
+        Command::new(BIN)
+            .args(["fire", "--to", &url, "--kind", "decision", "--count", "2"])
+            .args(["--retry-schedule", "none", "--timeout", "60s", "--no-tui"])
+            .arg("--store")
+            .arg(&db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start fire"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(db.exists()
+        && rusqlite::Connection::open(&db)
+            .and_then(|c| {
+                c.query_row("SELECT count(*) FROM deliveries", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+            })
+            .is_ok_and(|n| n == 2))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the run never stored its deliveries"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let interrupt = || {
+        let status = Command::new("kill")
+            .args(["-INT", &fire.0.id().to_string()])
+            .status()
+            .expect("send SIGINT");
+        assert!(status.success());
+    };
+    let started = Instant::now();
+    interrupt();
+    std::thread::sleep(Duration::from_millis(300));
+    interrupt();
+    let code = fire.0.wait().expect("wait for fire").code();
+    // Without the second signal the attempts would have 5 s to finish.
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, Some(130));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut fire.0.stderr.take().expect("piped"), &mut err)
+        .expect("stderr");
+    assert!(err.contains("Ctrl-C again"), "{err}");
+    assert_eq!(
+        query(
+            &db,
+            "SELECT count(*) FROM attempts WHERE error_kind = 'cancelled'"
+        ),
+        2
+    );
+    assert_eq!(
+        query(
+            &db,
+            "SELECT count(*) FROM deliveries WHERE state = 'pending'"
+        ),
+        2,
+        "left for fire --resume"
+    );
+}

@@ -174,6 +174,8 @@ pub enum Command {
 pub struct Control {
     tx: mpsc::UnboundedSender<Command>,
     cancel: CancellationToken,
+    hard_cancel: CancellationToken,
+    grace: Duration,
 }
 
 impl Control {
@@ -209,6 +211,19 @@ impl Control {
     /// [`Command::Stop`].
     pub fn stop(&self) {
         self.cancel.cancel();
+    }
+
+    /// Stops the run without waiting out [`EngineConfig::shutdown_grace`]: attempts in flight
+    /// end at once, recorded as `cancelled` and left pending.
+    pub fn stop_now(&self) {
+        self.cancel.cancel();
+        self.hard_cancel.cancel();
+    }
+
+    /// How long, after [`Control::stop`], attempts in flight may still finish.
+    #[must_use]
+    pub fn grace(&self) -> Duration {
+        self.grace
     }
 }
 
@@ -317,9 +332,12 @@ pub fn start_with_transport(
         .map_err(|e| EngineError::Task(format!("cannot start the store writer: {e}")))?;
     let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
     let cancel = CancellationToken::new();
+    let hard_cancel = CancellationToken::new();
     let control = Control {
         tx: ctl_tx,
         cancel: cancel.clone(),
+        hard_cancel: hard_cancel.clone(),
+        grace: config.shutdown_grace,
     };
     let JobSource { signer, inner } = jobs;
     let (iter, chan) = match inner {
@@ -345,7 +363,7 @@ pub fn start_with_transport(
         writer: write_tx,
         done_tx,
         cancel: cancel.clone(),
-        hard_cancel: CancellationToken::new(),
+        hard_cancel,
         iter,
         signer,
         source_done: false,

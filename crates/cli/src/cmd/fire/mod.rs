@@ -575,6 +575,17 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
             let stop = tokio::spawn(async move {
                 crate::shutdown_signal().await;
                 stopper.stop();
+                // Attempts in flight may finish within the grace period; a second signal ends
+                // them at once. Said on stderr, so a quiet wait does not look like a hang.
+                use std::io::Write as _;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "stopping: attempts in flight get up to {} s to finish; press Ctrl-C again \
+                     to stop now",
+                    stopper.grace().as_secs()
+                );
+                crate::shutdown_signal().await;
+                stopper.stop_now();
             });
             let mut text = if plan.embedded.is_none() {
                 crate::printer::TextPrinter::default()
