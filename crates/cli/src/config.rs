@@ -52,15 +52,31 @@ impl Routes {
 
     /// Reads and checks a config file.
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read config {}: check the path", path.display()))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            anyhow::anyhow!(
+                "invalid config {}: it is not UTF-8 text; save it as UTF-8",
+                path.display()
+            )
+        })?;
         Self::from_toml(&text).with_context(|| format!("invalid config {}", path.display()))
     }
 
     /// Parses and checks config text.
     pub fn from_toml(text: &str) -> anyhow::Result<Self> {
-        let config: Config =
-            toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        let config: Config = toml::from_str(text).map_err(|e| {
+            // The line of the error, unless it spans the whole file (a top-level field).
+            let line = e
+                .span()
+                .filter(|span| span.start > 0 || span.end < text.len())
+                .and_then(|span| text.get(..span.start))
+                .map(|before| before.matches('\n').count() + 1);
+            match line {
+                Some(line) => anyhow::anyhow!("line {line}: {}", e.message()),
+                None => anyhow::anyhow!("{}", e.message()),
+            }
+        })?;
         let mut by_kind = BTreeMap::new();
         for (name, url) in &config.urls {
             let kind: Kind = name.parse()?;
@@ -190,6 +206,8 @@ mod tests {
             ("defualt = \"http://x/\"", "defualt"),
             ("[urls]\n", "no URLs"),
             ("default = ", "expected"),
+            ("\n\ndefault = ", "line 3:"),
+            ("default = \"http://x/\"\ndefualt = \"y\"", "line 2:"),
         ];
         for (text, expected) in cases {
             let err = format!("{:#}", Routes::from_toml(text).unwrap_err());
@@ -202,5 +220,14 @@ mod tests {
                 .to_string()
                 .contains("no URL for kind event")
         );
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("veriff-mock.toml");
+        std::fs::write(&path, b"default = \"http://x/\xff\"\n").unwrap();
+        let err = format!("{:#}", Routes::from_file(&path).unwrap_err());
+        assert!(err.contains("not UTF-8"), "{err}");
     }
 }

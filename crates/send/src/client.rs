@@ -155,6 +155,7 @@ pub struct HttpTransport {
     idle: Arc<Mutex<IdleConnections>>,
     max_idle: usize,
     timeout: Duration,
+    connect_timeout: Duration,
 }
 
 impl std::fmt::Debug for HttpTransport {
@@ -229,6 +230,7 @@ impl HttpTransport {
             idle: Arc::default(),
             max_idle,
             timeout: config.timeout,
+            connect_timeout: config.connect_timeout,
         })
     }
 
@@ -267,7 +269,13 @@ impl HttpTransport {
         let io = connector
             .call(uri.clone())
             .await
-            .map_err(|e| classify_connect(&*e))?;
+            .map_err(|e| match classify_connect(&*e) {
+                (ErrorKind::ConnectTimeout, _) => (
+                    ErrorKind::ConnectTimeout,
+                    format!("no TCP connection within {:?}", self.connect_timeout),
+                ),
+                failure => failure,
+            })?;
         let (sender, connection) = http1::handshake(io)
             .await
             .map_err(|e| classify_request(&e))?;
