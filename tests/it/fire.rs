@@ -271,6 +271,8 @@ fn an_independent_receiver_verifies_every_signature_under_chaos() {
         "--shuffle",
         "8",
         "--vrf-headers",
+        "--integration-id",
+        "my-integration",
         "--legacy-signature",
         "--store",
         store.to_str().unwrap(),
@@ -292,6 +294,14 @@ fn an_independent_receiver_verifies_every_signature_under_chaos() {
         );
         assert_eq!(s.auth_client.as_deref(), Some("my-api-key"));
         assert_eq!(s.content_type.as_deref(), Some("application/json"));
+        assert_eq!(
+            s.vrf,
+            [
+                s.signature.clone(),
+                Some("my-api-key".to_owned()),
+                Some("my-integration".to_owned())
+            ]
+        );
         if let Ok(w) = Webhook::parse(&s.body) {
             kinds.insert(w.kind().map_or("unknown".to_owned(), |k| k.to_string()));
         }

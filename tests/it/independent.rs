@@ -20,6 +20,8 @@ pub struct Seen {
     pub signature: Option<String>,
     pub auth_client: Option<String>,
     pub content_type: Option<String>,
+    /// The `vrf-*` trio: signature, API key, integration id.
+    pub vrf: [Option<String>; 3],
     pub valid: bool,
 }
 
@@ -77,6 +79,11 @@ pub async fn start(secret: &str) -> Independent {
                             header("x-auth-client"),
                             header("content-type"),
                         );
+                        let vrf = [
+                            header("vrf-hmac-signature"),
+                            header("vrf-auth-client"),
+                            header("vrf-integration-id"),
+                        ];
                         let body = req.into_body().collect().await?.to_bytes().to_vec();
                         let valid = valid(&secret, &body, signature.as_deref());
                         log.lock().unwrap().push(Seen {
@@ -84,6 +91,7 @@ pub async fn start(secret: &str) -> Independent {
                             signature,
                             auth_client,
                             content_type,
+                            vrf,
                             valid,
                         });
                         let status = if valid { 200 } else { 401 };

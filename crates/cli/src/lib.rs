@@ -30,6 +30,8 @@ pub use error::{Failure, exit_code_of, report_error};
 pub const DEFAULT_SECRET: &str = "abcdef12-abcd-abcd-abcd-abcdef012345";
 /// The API key sent in `X-AUTH-CLIENT` when none is given.
 pub const DEFAULT_API_KEY: &str = "00000000-0000-4000-8000-000000000000";
+/// The integration id sent in `vrf-integration-id` (with `--vrf-headers`) unless one is given.
+pub const DEFAULT_INTEGRATION_ID: &str = "00000000-0000-4000-8000-000000000001";
 
 /// Generate, sign and fire realistic Veriff webhooks at your own server.
 #[derive(Debug, Parser)]
@@ -50,7 +52,7 @@ pub enum Command {
     /// Check a signature against a body. Exit 0 valid, 1 invalid (reason on stderr).
     Verify(cmd::sign::VerifyArgs),
     /// Deliver payloads to your server the way Veriff does: signed, retried, recorded.
-    Fire(cmd::fire::FireArgs),
+    Fire(Box<cmd::fire::FireArgs>),
     /// Run a receiver that verifies Veriff webhooks the right way, with scripted faults.
     Receive(cmd::receive::ReceiveArgs),
     /// Open the terminal UI over a delivery store (a past run, or one running now).
@@ -270,6 +272,8 @@ mod tests {
                 "--ca",
                 "ca.pem",
                 "--vrf-headers",
+                "--integration-id",
+                "i",
                 "--legacy-signature",
                 "--store",
                 "x.db",

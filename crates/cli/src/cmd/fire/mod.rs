@@ -19,7 +19,7 @@ use veriff_mock_send::{
 use crate::cmd::receive::parse_duration;
 use crate::config::Routes;
 use crate::input::secret;
-use crate::{DEFAULT_API_KEY, DEFAULT_SECRET, Io};
+use crate::{DEFAULT_API_KEY, DEFAULT_INTEGRATION_ID, DEFAULT_SECRET, Io};
 
 mod spec;
 
@@ -113,6 +113,10 @@ pub struct FireArgs {
     /// Also send vrf-hmac-signature, vrf-auth-client and vrf-integration-id.
     #[arg(long)]
     pub vrf_headers: bool,
+    /// Integration id sent in vrf-integration-id with --vrf-headers. Default: a fixed test id,
+    /// 00000000-0000-4000-8000-000000000001
+    #[arg(long, value_name = "ID", env = "VERIFF_INTEGRATION_ID")]
+    pub integration_id: Option<String>,
     /// Also send the legacy X-SIGNATURE (sha256 of body + secret).
     #[arg(long)]
     pub legacy_signature: bool,
@@ -181,6 +185,7 @@ pub struct Plan {
     pub seed_given: bool,
     pub secret: veriff_mock_contract::SharedSecret,
     pub api_key: String,
+    pub integration_id: String,
     pub vrf_headers: bool,
     pub legacy_signature: bool,
     pub engine: EngineConfig,
@@ -347,7 +352,12 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         .api_key
         .clone()
         .unwrap_or_else(|| DEFAULT_API_KEY.to_owned());
-    Signer::new(secret.clone(), &api_key)?; // refuses an API key that cannot be a header value
+    let integration_id = args
+        .integration_id
+        .clone()
+        .unwrap_or_else(|| DEFAULT_INTEGRATION_ID.to_owned());
+    // Refuses an API key or integration id that cannot be a header value.
+    Signer::new(secret.clone(), &api_key)?.integration_id(&integration_id)?;
     let tui = !args.no_tui && (args.tui || io.terminal);
     Ok(Plan {
         embedded: routes.is_none().then(EmbeddedReceiver::default),
@@ -357,6 +367,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         seed_given,
         secret,
         api_key,
+        integration_id,
         vrf_headers: args.vrf_headers,
         legacy_signature: args.legacy_signature,
         engine,
@@ -548,6 +559,7 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
         let targets = routes.targets();
         let jobs = jobs(&plan, Arc::new(routes))?;
         let signer = Signer::new(plan.secret.clone(), &plan.api_key)?
+            .integration_id(&plan.integration_id)?
             .vrf_headers(plan.vrf_headers)
             .legacy_signature(plan.legacy_signature);
         let source = JobSource::from_iter(signer, jobs);
