@@ -499,6 +499,11 @@ fn usage_and_config_errors_are_one_line_and_exit_2() {
             &["check", "--to", "http://127.0.0.1:1/", "--timeout", "0s"],
             "--timeout",
         ),
+        (&["verify", "--secret", "s"], "provided: --signature <HEX>"),
+        (
+            &["fire", "--count", "-1", "--store", s],
+            "invalid value '-1'",
+        ),
         (
             &["resend", "1", "--store", "/nope/d.db"],
             "no delivery store",

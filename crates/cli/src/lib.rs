@@ -110,10 +110,19 @@ fn report_clap_error(e: &clap::Error, io: &mut Io<'_>) -> u8 {
     // One line: clap's first line, plus its tip when it has one.
     let text = e.render().to_string();
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines
+    let mut first = lines
         .next()
         .unwrap_or("invalid arguments")
-        .trim_start_matches("error: ");
+        .trim_start_matches("error: ")
+        .to_owned();
+    if first.ends_with(':') {
+        // A list follows (the required arguments not given): name them on the same line.
+        let listed: Vec<&str> = lines
+            .clone()
+            .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("tip: "))
+            .collect();
+        first = format!("{} {}", first, listed.join(", "));
+    }
     let tip = lines.find_map(|l| l.strip_prefix("tip: "));
     let _ = match tip {
         Some(tip) => writeln!(io.err, "veriff-mock: {first}; {tip}; see --help"),

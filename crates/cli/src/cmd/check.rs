@@ -24,6 +24,7 @@ pub enum CheckOutput {
 /// `veriff-mock check`
 #[derive(Debug, Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Sends correctly and incorrectly signed webhooks to your receiver and reports, check by check, \
 whether it did what Veriff needs: 200 to every valid delivery (re-formatted bodies, unknown fields and event types, \
 duplicates included), a rejection for a bad signature, and an answer within the timeout. Then --cases randomized \

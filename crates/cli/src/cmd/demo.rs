@@ -11,6 +11,7 @@ use crate::cmd::fire::{self, EmbeddedReceiver, Output};
 /// `veriff-mock demo`
 #[derive(Debug, Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "The demo plays sessions of every kind (started, submitted, decisions, resubmissions, \
 watchlist screenings, user statuses…) against an embedded receiver that answers 500 to a third of the attempts, so \
 you see Veriff's retries. An hour of Veriff's time is a second here (--time-scale 3600): expired and abandoned \

@@ -26,6 +26,7 @@ pub enum Format {
 /// `veriff-mock generate`
 #[derive(Debug, Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  veriff-mock generate --kind decision --status declined --count 3 --seed 42\n  \
 veriff-mock generate --kind watchlist --status possible_match --format http --to http://127.0.0.1:3000/veriff/watchlist\n  \
 veriff-mock generate --set verification.status=resubmission_requested --set verification.vendorData=user-42\n  \

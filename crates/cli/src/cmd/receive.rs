@@ -18,6 +18,7 @@ const LOG_TICK: Duration = Duration::from_millis(20);
 /// `veriff-mock receive`
 #[derive(Debug, Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Answers 200 to a correctly signed Veriff webhook (unknown event types included), 401 to a missing \
 or wrong signature, 400 to a body that is not a Veriff webhook. Prints the URL it listens on, then one line per request.\n\n\
 Examples:\n  veriff-mock receive --port 8080\n  veriff-mock receive --status-sequence 500,500,200     # every payload fails twice, then succeeds\n  \

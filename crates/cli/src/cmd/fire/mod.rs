@@ -35,6 +35,7 @@ pub enum Output {
 /// `veriff-mock fire`
 #[derive(Debug, Clone, Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Without --to or --config, fires at an embedded receiver started in-process.\n\
 Veriff retries a failed delivery about hourly for 7 days: pass --time-scale 3600 to play an hour in a second.\n\
 Real Veriff only delivers to public HTTPS URLs on port 443; veriff-mock allows http and any port for development.\n\n\
