@@ -505,6 +505,18 @@ fn usage_and_config_errors_are_one_line_and_exit_2() {
             "invalid value '-1'",
         ),
         (
+            &[
+                "fire",
+                "--to",
+                "https://127.0.0.1:1/",
+                "--ca",
+                "/nonexistent/ca.pem",
+                "--store",
+                s,
+            ],
+            "CA file",
+        ),
+        (
             &["resend", "1", "--store", "/nope/d.db"],
             "no delivery store",
         ),

@@ -309,6 +309,10 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     http.connect_timeout = args.connect_timeout;
     http.insecure = args.insecure;
     http.ca_file.clone_from(&args.ca);
+    if http.ca_file.is_some() {
+        // A missing or unreadable CA file is a usage error, said before anything starts.
+        veriff_mock_send::HttpTransport::connector(&http)?;
+    }
     let mut chaos = Chaos::default();
     chaos.duplicate_rate = fraction("duplicate-rate", args.duplicate_rate)?;
     chaos.shuffle_window = args.shuffle.unwrap_or(0);
