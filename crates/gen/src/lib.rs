@@ -364,7 +364,36 @@ impl Generator {
                 Err(e) => return Err(e),
             }
         }
+        self.reason_follows_code(&mut value);
         Ok(value)
+    }
+
+    /// A decision whose `reasonCode` was overridden (and not its `reason`) gets that code's
+    /// published text, or `null` with a `null` code, so the two still agree.
+    fn reason_follows_code(&self, value: &mut Value) {
+        let set = |path: &str| self.overrides.iter().any(|o| o.path() == path);
+        if self.kind != Kind::Decision
+            || !set("verification.reasonCode")
+            || set("verification.reason")
+        {
+            return;
+        }
+        let Some(verification) = value.get_mut("verification").and_then(Value::as_object_mut)
+        else {
+            return;
+        };
+        let text = match verification.get("reasonCode") {
+            Some(Value::Null) => Some(Value::Null),
+            Some(code) => code
+                .as_u64()
+                .and_then(|c| u16::try_from(c).ok())
+                .and_then(veriff_mock_contract::reason_text)
+                .map(|t| Value::String(t.to_owned())),
+            None => None,
+        };
+        if let Some(text) = text {
+            verification.insert("reason".to_owned(), text);
+        }
     }
 
     fn plain_payload(&self, index: u64) -> Payload {

@@ -116,3 +116,33 @@ fn an_override_that_fits_only_some_payloads() {
     }
     assert!(skipped);
 }
+
+#[test]
+fn an_overridden_reason_code_brings_its_reason_text() {
+    let body = |sets: &[&str]| {
+        let p = Generator::from_seed(1)
+            .status("declined")
+            .unwrap()
+            .overrides(sets.iter().map(|s| set(s)).collect())
+            .unwrap()
+            .payload(0);
+        let v: serde_json::Value = serde_json::from_slice(&p.body).unwrap();
+        (
+            v["verification"]["reasonCode"].clone(),
+            v["verification"]["reason"].clone(),
+        )
+    };
+    assert_eq!(
+        body(&["verification.reasonCode=102"]),
+        (json!(102), json!("Suspected document tampering"))
+    );
+    assert_eq!(
+        body(&["verification.reasonCode=null"]),
+        (json!(null), json!(null))
+    );
+    // A reason given too wins.
+    assert_eq!(
+        body(&["verification.reasonCode=102", "verification.reason=ours"]),
+        (json!(102), json!("ours"))
+    );
+}
