@@ -123,6 +123,9 @@ fn report_clap_error(e: &clap::Error, io: &mut Io<'_>) -> u8 {
             .collect();
         first = format!("{} {}", first, listed.join(", "));
     }
+    if let Some(values) = lines.clone().find(|l| l.starts_with("[possible values: ")) {
+        first = format!("{first} {values}");
+    }
     let tip = lines.find_map(|l| l.strip_prefix("tip: "));
     let _ = match tip {
         Some(tip) => writeln!(io.err, "veriff-mock: {first}; {tip}; see --help"),
