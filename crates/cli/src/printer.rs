@@ -1,6 +1,6 @@
 //! The text printer of `fire`: one line per attempt, then a summary.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
 use std::time::SystemTime;
 
@@ -14,11 +14,16 @@ struct Label {
     status: String,
 }
 
-/// Keeps the labels of deliveries in progress (dropped once final, so memory follows what is in
-/// flight or waiting for a retry, not the whole run).
+/// Labels kept after their delivery ends, for attempts still in flight then (a duplicate).
+const RETIRED_KEPT: usize = 4096;
+
+/// Keeps the labels of deliveries in progress, and of the last [`RETIRED_KEPT`] that ended (so
+/// memory follows what is in flight or waiting for a retry, not the whole run).
 #[derive(Debug, Default)]
 pub struct TextPrinter {
     labels: HashMap<DeliveryId, Label>,
+    /// Deliveries ended, oldest first; their labels go once [`RETIRED_KEPT`] newer ones ended.
+    retired: VecDeque<DeliveryId>,
     /// Deliveries left pending cannot be carried on (the embedded receiver died with the run).
     not_resumable: bool,
     /// Where to look up a delivery this run did not queue (a resumed one).
@@ -67,6 +72,16 @@ impl TextPrinter {
     pub fn naming_from(mut self, store: veriff_mock_send::Store) -> Self {
         self.store = Some(store);
         self
+    }
+
+    /// A delivery ended: its label stays a while, for a duplicate attempt finishing after it.
+    fn retire(&mut self, id: DeliveryId) {
+        self.retired.push_back(id);
+        if self.retired.len() > RETIRED_KEPT
+            && let Some(old) = self.retired.pop_front()
+        {
+            self.labels.remove(&old);
+        }
     }
 
     /// Names a delivery in the lines that follow: `decision approved 3f2c9a1e`, its kind,
@@ -192,11 +207,11 @@ impl TextPrinter {
                 )
             }
             DeliveryEvent::Delivered { id, .. } => {
-                self.labels.remove(id);
+                self.retire(*id);
                 Ok(())
             }
             DeliveryEvent::Exhausted { id, attempts } => {
-                self.labels.remove(id);
+                self.retire(*id);
                 writeln!(
                     out,
                     "{}   #{id} exhausted after {attempts} attempts",
@@ -204,7 +219,7 @@ impl TextPrinter {
                 )
             }
             DeliveryEvent::ExpectedRejection { id, status, .. } => {
-                self.labels.remove(id);
+                self.retire(*id);
                 writeln!(
                     out,
                     "{}   #{id} tampered signature rejected with {status}, as it should be",
@@ -214,7 +229,7 @@ impl TextPrinter {
             DeliveryEvent::UnexpectedOutcome {
                 id, status, reason, ..
             } => {
-                self.labels.remove(id);
+                self.retire(*id);
                 writeln!(out, "{}   #{id} UNEXPECTED {status}: {reason}", clock())
             }
             DeliveryEvent::NotFound { id } => {
@@ -298,5 +313,49 @@ mod tests {
         assert!(embedded.contains("9 pending (not resumable"), "{embedded}");
         assert!(!embedded.contains("--resume"), "{embedded}");
         assert!(!summary_with_pending(0).contains("pending"));
+    }
+
+    #[test]
+    fn a_duplicate_finishing_after_its_delivery_ended_is_still_named() {
+        let finished = |attempt, trigger| DeliveryEvent::AttemptFinished {
+            id: 5,
+            attempt,
+            trigger,
+            status: Some(200),
+            error: None,
+            detail: None,
+            latency_us: 300,
+            response_prefix: String::new(),
+            response_truncated: false,
+        };
+        let events = [
+            DeliveryEvent::Queued {
+                id: 5,
+                kind: "decision".into(),
+                status: Some("approved".into()),
+                session_id: Some("3f2c9a1e-0000".into()),
+                vendor_data: None,
+                url: "http://127.0.0.1:1/".into(),
+                tampered: false,
+            },
+            finished(1, veriff_mock_send::Trigger::Scheduled),
+            DeliveryEvent::Delivered {
+                id: 5,
+                attempts: 1,
+                status: 200,
+            },
+            finished(2, veriff_mock_send::Trigger::Duplicate),
+        ];
+        let mut printer = TextPrinter::default();
+        let mut out = Vec::new();
+        for e in &events {
+            printer.print(e, &mut out).unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        for line in lines {
+            assert!(line.contains(" decision approved 3f2c9a1e #5 "), "{line}");
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! `demo`: the `mixed` scenario against an embedded receiver that fails a third of attempts,
-//! with a time scale that shows Veriff's hourly retries within seconds.
+//! with a time scale that plays Veriff's hourly retries and week-long waits within about a minute.
 
 use std::path::PathBuf;
 
@@ -14,8 +14,9 @@ use crate::cmd::fire::{self, EmbeddedReceiver, Output};
     allow_negative_numbers = true,
     after_help = "The demo plays sessions of every kind (started, submitted, decisions, resubmissions, \
 watchlist screenings, user statuses…) against an embedded receiver that answers 500 to a third of the attempts, so \
-you see Veriff's retries. An hour of Veriff's time is a second here (--time-scale 3600): expired and abandoned \
-sessions arrive after their 7 days, about three minutes in. Press q to quit the UI."
+you see Veriff's retries. Ten hours of Veriff's time are a second here (--time-scale 36000): hourly retries come \
+a tenth of a second apart, expired and abandoned sessions arrive after their 7 days (17 s in), and the last \
+watchlist updates within about a minute. --time-scale 3600 plays it ten times slower. Press q to quit the UI."
 )]
 pub struct DemoArgs {
     /// Sessions to play.
@@ -25,7 +26,7 @@ pub struct DemoArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Divide every wait by this.
-    #[arg(long, value_name = "X", default_value_t = 3600.0)]
+    #[arg(long, value_name = "X", default_value_t = 36000.0)]
     pub time_scale: f64,
     /// Fraction of attempts the embedded receiver fails on purpose.
     #[arg(long, value_name = "F", default_value_t = 0.33)]
