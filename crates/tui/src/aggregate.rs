@@ -408,6 +408,9 @@ impl RowCache {
 pub struct Aggregate {
     counts: Counts,
     phases: HashMap<DeliveryId, Phase>,
+    /// Deliveries that had ended when an attempt (a resend, a late duplicate) started: where
+    /// they ended, to go back to when it finishes without the engine moving them on.
+    reopened: HashMap<DeliveryId, Phase>,
     kinds: BTreeMap<Kind, u64>,
     outcomes: BTreeMap<AttemptOutcome, u64>,
     latency: LatencyHistogram,
@@ -439,6 +442,7 @@ impl Aggregate {
         Self {
             counts: Counts::default(),
             phases: HashMap::new(),
+            reopened: HashMap::new(),
             kinds: BTreeMap::new(),
             outcomes: BTreeMap::new(),
             latency: LatencyHistogram::default(),
@@ -495,6 +499,9 @@ impl Aggregate {
                 if manual {
                     self.manual_attempts += 1;
                 }
+                if let Some(&ended) = self.phases.get(&id).filter(|p| p.is_final()) {
+                    self.reopened.insert(id, ended);
+                }
                 self.set_phase(id, Phase::InFlight);
                 self.rows
                     .update(id, |row| row.attempts = row.attempts.max(attempt));
@@ -516,6 +523,13 @@ impl Aggregate {
                     row.last_outcome = Some(outcome);
                     row.last_latency = Some(latency);
                 });
+                // An ended delivery stays ended unless the engine says otherwise next (a resend
+                // that turns an exhausted delivery into a delivered one).
+                if let Some(ended) = self.reopened.remove(&id)
+                    && self.phases.get(&id) == Some(&Phase::InFlight)
+                {
+                    self.set_phase(id, ended);
+                }
             }
             TuiEvent::RetryScheduled { id, at } => {
                 self.set_phase(id, Phase::Retrying);

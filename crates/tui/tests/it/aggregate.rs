@@ -60,6 +60,54 @@ fn a_manual_resend_of_an_exhausted_delivery_moves_it_out_of_exhausted() {
 }
 
 #[test]
+fn a_resend_of_a_delivered_delivery_leaves_it_delivered() {
+    let mut agg = Aggregate::default();
+    agg.apply(TuiEvent::Queued(row(1, Kind::Decision, "approved", None)));
+    agg.apply(TuiEvent::Delivered {
+        id: DeliveryId(1),
+        at: at(1),
+    });
+    agg.apply(TuiEvent::AttemptStarted {
+        id: DeliveryId(1),
+        attempt: 2,
+        manual: true,
+        at: at(2),
+    });
+    assert_eq!(agg.counts().in_flight, 1, "on the wire meanwhile");
+    // The engine sends no phase event: a delivered delivery stays delivered.
+    agg.apply(TuiEvent::AttemptFinished {
+        id: DeliveryId(1),
+        attempt: 2,
+        outcome: AttemptOutcome::Status(200),
+        latency: Duration::from_millis(1),
+        at: at(3),
+    });
+    let c = agg.counts();
+    assert_eq!((c.delivered, c.in_flight, c.total()), (1, 0, 1));
+    // Likewise an exhausted one whose resend fails again.
+    agg.apply(TuiEvent::Queued(row(2, Kind::Decision, "approved", None)));
+    agg.apply(TuiEvent::Exhausted {
+        id: DeliveryId(2),
+        at: at(4),
+    });
+    agg.apply(TuiEvent::AttemptStarted {
+        id: DeliveryId(2),
+        attempt: 7,
+        manual: true,
+        at: at(5),
+    });
+    agg.apply(TuiEvent::AttemptFinished {
+        id: DeliveryId(2),
+        attempt: 7,
+        outcome: AttemptOutcome::Status(500),
+        latency: Duration::from_millis(1),
+        at: at(6),
+    });
+    let c = agg.counts();
+    assert_eq!((c.exhausted, c.in_flight, c.total()), (1, 0, 2));
+}
+
+#[test]
 fn an_unexpected_acceptance_is_a_failure_of_its_own() {
     let mut agg = Aggregate::default();
     agg.apply(TuiEvent::Queued(row(1, Kind::Decision, "approved", None)));
