@@ -217,7 +217,7 @@ pub fn detail_from_store(d: &send::DeliveryDetail) -> Option<DeliveryDetail> {
 /// the number of queries (each of which starts from the newest row) small.
 const SCAN_PAGE: u32 = 20_000;
 /// How long the store's counts are reused (counting scans the table).
-const COUNTS_TTL: Duration = Duration::from_secs(2);
+pub(crate) const COUNTS_TTL: Duration = Duration::from_secs(2);
 
 /// The SQLite store as the UI's [`DetailSource`] (live mode) and [`WatchSource`](crate::WatchSource)
 /// (`veriff-mock watch`).

@@ -262,6 +262,10 @@ fn event_loop<B: Backend>(
     let mut last_refresh: Option<Instant> = None;
     let mut last_read = Duration::ZERO;
     let mut stale = false;
+    // A store source reuses its counts for a while: after the last change, the table is read
+    // again until a read comes after that reuse ran out, so it never rests on old counts.
+    let settle = crate::adapter::COUNTS_TTL + options.refresh;
+    let mut unsettled_until: Option<Instant> = None;
     loop {
         let frame_start = Instant::now();
         // 1. Take in what happened since the last frame, within budget.
@@ -315,17 +319,25 @@ fn event_loop<B: Backend>(
         }
         app.set_now(DateTime::<Utc>::from(std::time::SystemTime::now()));
 
+        if stale {
+            unsettled_until = Some(Instant::now() + settle);
+        }
+
         // 2. Lay out, then re-read the rows in view when needed.
         let size = terminal
             .size()
             .map_err(|e| TuiError::Backend(e.to_string()))?;
         let areas = ui::areas(app, Rect::new(0, 0, size.width, size.height));
         app.set_page_size(areas.table_rows());
-        // Reads that take long are spaced out so they never take more than a tenth of the time.
-        let interval = options.refresh.max(last_read * 10);
+        // Reads that take long are spaced out so they never take more than a tenth of the time,
+        // but one slow read (the store busy for a moment) does not freeze the table for long.
+        let interval = options
+            .refresh
+            .max((last_read * 10).min(Duration::from_secs(2).max(last_read * 2)));
         let due = last_refresh.is_none_or(|t| t.elapsed() >= interval);
         let has_source = live_source.is_some() || matches!(feed, Feed::Watch { .. });
-        if app.needs_refresh() || (stale && (due || !has_source)) {
+        let settling = unsettled_until.is_some_and(|u| last_refresh.is_none_or(|r| r < u));
+        if app.needs_refresh() || ((stale || settling) && (due || !has_source)) {
             let started = Instant::now();
             match &mut feed {
                 Feed::Watch { source, .. } => {
@@ -337,6 +349,9 @@ fn event_loop<B: Backend>(
             last_refresh = Some(Instant::now());
             last_read = started.elapsed();
             stale = false;
+            if unsettled_until.is_some_and(|u| started >= u) {
+                unsettled_until = None;
+            }
         }
 
         // 3. Draw.

@@ -268,3 +268,80 @@ fn live_with_a_store_opens_the_detail_and_exports_curl() {
     assert!(dir.path().join("delivery-9.sh").is_file());
     assert!(dir.path().join("delivery-9.body.json").is_file());
 }
+
+/// A store source whose counts lag, as a store source's reused counts do: reads within the first
+/// second say one delivery in all, later reads say twelve.
+struct LaggingCounts {
+    inner: veriff_mock_tui::MemorySource,
+    since: std::time::Instant,
+}
+
+impl veriff_mock_tui::DetailSource for LaggingCounts {
+    fn rows(
+        &mut self,
+        query: &veriff_mock_tui::RowQuery,
+    ) -> Result<veriff_mock_tui::RowPage, veriff_mock_tui::SourceError> {
+        let mut page = self.inner.rows(query)?;
+        if self.since.elapsed() < Duration::from_secs(1) {
+            page.total = 1;
+            page.rows.truncate(1);
+        }
+        Ok(page)
+    }
+
+    fn detail(
+        &mut self,
+        id: DeliveryId,
+    ) -> Result<Option<veriff_mock_tui::DeliveryDetail>, veriff_mock_tui::SourceError> {
+        self.inner.detail(id)
+    }
+}
+
+/// Lets frames pass in real time until `until`, then quits.
+struct IdleUntil(std::time::Instant);
+
+impl InputSource for IdleUntil {
+    fn next_event(&mut self, timeout: Duration) -> io::Result<Option<Event>> {
+        if std::time::Instant::now() >= self.0 {
+            return Ok(Some(Event::Key(KeyEvent::new(
+                KeyCode::Char('q'),
+                KeyModifiers::NONE,
+            ))));
+        }
+        std::thread::sleep(timeout);
+        Ok(None)
+    }
+}
+
+#[test]
+fn the_table_catches_up_with_the_store_after_the_last_event() {
+    let (tx, rx) = ui_channel(1024);
+    for e in fixtures::run_with_retries() {
+        tx.offer(e);
+    }
+    let now = std::time::Instant::now();
+    let mut source = LaggingCounts {
+        inner: fixtures::source(),
+        since: now,
+    };
+    let (mut control, _commands) = mpsc::channel();
+    let mut terminal = Terminal::new(TestBackend::new(100, 40)).unwrap();
+    let options = LoopOptions {
+        fps: 50,
+        refresh: Duration::from_millis(100),
+        ..LoopOptions::default()
+    };
+    // Every event arrives in the first frame; nothing new comes after that.
+    run_live(
+        &mut terminal,
+        &mut IdleUntil(now + Duration::from_secs(3)),
+        fixtures::header(),
+        &rx,
+        &mut control,
+        Some(&mut source),
+        &options,
+    )
+    .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("of 12"), "{screen}");
+}
