@@ -34,6 +34,13 @@ pub async fn run_tui(
         .with_context(|| format!("cannot start deliveries (store {})", store_path.display()))?;
     let run_id = engine.run_id();
     let (ui_tx, ui_rx) = ui_channel(DEFAULT_CAPACITY);
+    // Ctrl-C reaches the UI as a key (raw mode); a signal (SIGTERM, kill -INT) closes it the
+    // same way, so the terminal is restored and the store flushed.
+    let closer = ui_tx.clone();
+    let signalled = tokio::spawn(async move {
+        crate::shutdown_signal().await;
+        closer.close_ui();
+    });
     let forward = tokio::spawn(veriff_mock_tui::adapter::forward(events, ui_tx));
     let header = HeaderInfo {
         targets,
@@ -56,6 +63,7 @@ pub async fn run_tui(
         )?)
     });
     let ui_result = ui.await.context("the terminal UI stopped unexpectedly");
+    signalled.abort();
     // However the UI ended (q, Ctrl-C, an error), stop the engine so the store is flushed.
     engine.control().stop();
     let mut summary = engine.wait().await.context("the delivery run failed")?;
