@@ -853,10 +853,14 @@ impl Scheduler {
         let mut next_at_ms = None;
         let mut reschedule = None;
         if error == Some(ErrorKind::Cancelled) {
-            // Stopped mid-attempt: keep it pending, due at once on resume.
+            // Stopped mid-attempt: keep it pending, due at once on resume. The attempt got no
+            // answer because the run stopped, so the retry policy does not count it.
             if !e.state.is_final() {
                 e.next_at_ms = Some(d.finished_ms);
                 next_at_ms = e.next_at_ms;
+                if d.trigger == Trigger::Scheduled {
+                    e.policy_attempts = e.policy_attempts.saturating_sub(1);
+                }
             }
         } else if (e.state.is_final()
             && !(d.trigger == Trigger::Manual && e.state == DeliveryState::Exhausted && success))

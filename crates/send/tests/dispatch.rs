@@ -612,6 +612,40 @@ async fn a_stopped_run_resumes_where_it_left_off() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_attempt_cut_off_by_a_stop_does_not_use_up_the_retry_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    // No retries at all: a stopped attempt must still leave its delivery one to make.
+    let hang = Fake::new(|_, _| (Duration::MAX, status(200)));
+    let mut c = config(&dir, RetryPolicy::none());
+    c.concurrency = 2;
+    c.shutdown_grace = Duration::from_millis(100);
+    let (engine, mut rx) =
+        start_with_transport(c, JobSource::from_iter(signer(), jobs(2)), hang).unwrap();
+    let mut started = 0;
+    while started < 2 {
+        if let Some(DeliveryEvent::AttemptStarted { .. }) = rx.recv().await {
+            started += 1;
+        }
+    }
+    engine.control().stop();
+    while rx.recv().await.is_some() {}
+    assert_eq!(engine.wait().await.unwrap().pending, 2);
+
+    let ok = Fake::new(|_, _| (Duration::ZERO, status(200)));
+    let mut c = config(&dir, RetryPolicy::none());
+    c.resume = true;
+    let (_, s) = run_all(c, JobSource::none(), ok.clone()).await;
+    assert_eq!((s.delivered, s.exhausted), (2, 0));
+    assert_eq!(ok.calls().len(), 2);
+    let store = Store::open_read_only(dir.path().join("d.db")).unwrap();
+    for id in 1..=2 {
+        let d = store.delivery(id).unwrap().unwrap();
+        assert_eq!(d.delivery.state, DeliveryState::Delivered);
+        assert_eq!(d.attempts.len(), 2, "the cut-off attempt stays on record");
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_resumed_run_sends_pending_deliveries_where_it_is_told() {
     let dir = tempfile::tempdir().unwrap();
     // First run: every attempt hangs; stop it with deliveries of two kinds pending.

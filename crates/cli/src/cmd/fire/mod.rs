@@ -116,7 +116,12 @@ pub struct FireArgs {
     pub vrf_headers: bool,
     /// Integration id sent in vrf-integration-id with --vrf-headers. Default: a fixed test id,
     /// 00000000-0000-4000-8000-000000000001
-    #[arg(long, value_name = "ID", env = "VERIFF_INTEGRATION_ID")]
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "VERIFF_INTEGRATION_ID",
+        hide_env_values = true
+    )]
     pub integration_id: Option<String>,
     /// Also send the legacy X-SIGNATURE (sha256 of body + secret).
     #[arg(long)]
@@ -357,9 +362,11 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         .api_key
         .clone()
         .unwrap_or_else(|| DEFAULT_API_KEY.to_owned());
+    // An empty value (an unset variable exported as `VERIFF_INTEGRATION_ID=`) means the default.
     let integration_id = args
         .integration_id
         .clone()
+        .filter(|id| !id.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_INTEGRATION_ID.to_owned());
     // Refuses an API key or integration id that cannot be a header value.
     Signer::new(secret.clone(), &api_key)?.integration_id(&integration_id)?;
