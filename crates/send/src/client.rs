@@ -500,6 +500,13 @@ fn tls_advice(e: &rustls::Error) -> String {
     use rustls::CertificateError as C;
     const FIX: &str = "pass --ca FILE with the certificate of the CA that signed it, or --insecure \
                        for a development server";
+    if matches!(
+        e,
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)
+    ) {
+        return "the server did not answer in TLS: if it serves plain HTTP, use http:// in the URL"
+            .to_owned();
+    }
     let rustls::Error::InvalidCertificate(cert) = e else {
         return format!("TLS handshake failed: {e}");
     };

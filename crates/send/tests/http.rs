@@ -460,6 +460,49 @@ async fn https_delivers_with_the_ca_file_or_insecure_and_refuses_an_unknown_cert
     assert_eq!(deliver_once(&url, true, None).await, (1, 0));
 }
 
+#[tokio::test]
+async fn https_to_a_plain_http_server_says_to_use_http() {
+    // Answers whatever arrives (a TLS hello) the way plain HTTP servers do: 400, then close.
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf).await;
+            let _ = s
+                .write_all(
+                    b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                )
+                .await;
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = EngineConfig::default();
+    c.store_path = dir.path().join("d.db");
+    c.retry = RetryPolicy::none();
+    c.http.timeout = Duration::from_secs(5);
+    let job = Job::new(
+        Kind::Event,
+        parse_url(&format!("https://{addr}/")).unwrap(),
+        body(0),
+    );
+    let (engine, mut rx) = start(c, JobSource::from_iter(signer(), vec![job])).unwrap();
+    let mut details = Vec::new();
+    while let Some(e) = rx.recv().await {
+        if let DeliveryEvent::AttemptFinished {
+            error: Some(veriff_mock_send::ErrorKind::Tls),
+            detail,
+            ..
+        } = e
+        {
+            details.push(detail.unwrap_or_default());
+        }
+    }
+    engine.wait().await.unwrap();
+    assert_eq!(details.len(), 1);
+    assert!(details[0].contains("use http://"), "{}", details[0]);
+}
+
 /// A plain HTTP/1.1 server that answers `200 ok` to every request and counts the connections
 /// it accepted; with `one_per_connection` it closes each connection after one answer, without
 /// saying so (no `connection: close`), as servers with a short keep-alive timeout do.
