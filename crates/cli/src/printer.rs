@@ -248,7 +248,7 @@ impl TextPrinter {
 pub fn write_summary(s: &Summary, resumable: bool, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
-        "{} {} delivered, {} retries, {} exhausted, {} expected rejections, {} unexpected{}{} · {} attempts{}, latency p50 {} p99 {} · {:.1} s",
+        "{} {} delivered, {} retries, {} exhausted, {} expected rejections, {} unexpected{}{} · {} attempts{}{} · {:.1} s",
         if s.stopped { "stopped:" } else { "done:" },
         s.delivered,
         s.retried,
@@ -276,8 +276,16 @@ pub fn write_summary(s: &Summary, resumable: bool, out: &mut dyn Write) -> io::R
         } else {
             String::new()
         },
-        human_micros(s.latency_p50_us),
-        human_micros(s.latency_p99_us),
+        // No latency when no attempt got an answer or an error of its own (all cut off by a stop).
+        if s.latency_max_us == 0 {
+            String::new()
+        } else {
+            format!(
+                ", latency p50 {} p99 {}",
+                human_micros(s.latency_p50_us),
+                human_micros(s.latency_p99_us)
+            )
+        },
         s.elapsed_ms as f64 / 1e3,
     )
 }
@@ -313,6 +321,19 @@ mod tests {
         assert!(embedded.contains("9 pending (not resumable"), "{embedded}");
         assert!(!embedded.contains("--resume"), "{embedded}");
         assert!(!summary_with_pending(0).contains("pending"));
+        // Every attempt cut off by the stop: no latency to give.
+        assert!(!text.contains("latency"), "{text}");
+        let answered = Summary {
+            attempts: 2,
+            latency_p50_us: 900,
+            latency_p99_us: 2_500,
+            latency_max_us: 2_500,
+            ..Summary::default()
+        };
+        let mut out = Vec::new();
+        write_summary(&answered, true, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains(", latency p50 900 µs p99 3 ms"), "{out}");
     }
 
     #[test]
