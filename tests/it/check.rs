@@ -318,6 +318,14 @@ fn an_unreachable_receiver_is_a_failed_check_and_bad_arguments_are_usage_errors(
         text.contains("FAIL  valid/decision") && text.contains("no answer"),
         "{text}"
     );
+    // One line names the one cause of every failure.
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("nothing answers at 127.0.0.1:")
+            && out.stderr.contains("start your receiver"),
+        "{}",
+        out.stderr
+    );
 
     for args in [
         &["check", "--to", "not a url"][..],

@@ -109,13 +109,46 @@ pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     io.out.flush()?;
     let failed = report.failures().count();
     if failed == 0 {
-        Ok(0)
-    } else {
-        writeln!(
-            io.err,
-            "veriff-mock: {failed} of {} checks failed",
-            report.checks.len()
-        )?;
-        Ok(1)
+        return Ok(0);
     }
+    // When nothing listens there, that is the one cause of every failure: say so.
+    let cause = if failed == report.checks.len() {
+        unreachable(&config.url(), args.timeout)
+            .map(|why| format!(": {why}; start your receiver, or fix --to"))
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    writeln!(
+        io.err,
+        "veriff-mock: {failed} of {} checks failed{cause}",
+        report.checks.len()
+    )?;
+    Ok(1)
+}
+
+/// Why no TCP connection can be made to `url`'s host and port, if none can.
+fn unreachable(url: &str, timeout: std::time::Duration) -> Option<String> {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let uri: http::Uri = url.parse().ok()?;
+    let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("https") {
+            443
+        } else {
+            80
+        });
+    let addrs: Vec<_> = match (host, port).to_socket_addrs() {
+        Ok(addrs) => addrs.collect(),
+        Err(e) => return Some(format!("cannot resolve {host}: {e}")),
+    };
+    let mut last = None;
+    for addr in &addrs {
+        match TcpStream::connect_timeout(addr, timeout) {
+            Ok(_) => return None,
+            Err(e) => last = Some(e),
+        }
+    }
+    last.map(|e| format!("nothing answers at {host}:{port} ({e})"))
 }
