@@ -317,7 +317,7 @@ pub(crate) async fn mangled_phase(
             NAME,
             false,
             format!(
-                "a correctly signed body with {} (from a {} `{}`) {outcome}, expected a 4xx: {}",
+                "a correctly signed body with {} (from a {} `{}`) {outcome}, expected no 5xx and an answer in time (a 4xx is best): {}",
                 m.mangling,
                 m.original.kind.name(),
                 m.original.status,
