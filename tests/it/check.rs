@@ -334,6 +334,15 @@ fn an_unreachable_receiver_is_a_failed_check_and_bad_arguments_are_usage_errors(
         &["check", "--to", &url, "--secret", " "],
         &["check", "--to", &url, "--timeout", "soon"],
         &["check", "--to", &url, "--kind", "passport"],
+        &[
+            "check",
+            "--to",
+            &url,
+            "--secret",
+            "same",
+            "--api-key",
+            "same",
+        ],
     ] {
         let out = support::run(args);
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);

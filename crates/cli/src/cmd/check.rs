@@ -89,8 +89,18 @@ pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         "--timeout must be longer than 0, e.g. 2s"
     );
     let secret = secret(args.secret.as_deref(), Some(DEFAULT_SECRET))?;
+    let api_key = args.api_key.as_deref().unwrap_or(DEFAULT_API_KEY);
+    // Compared through what each signs, so the secret itself is never handled as text here.
+    let same = veriff_mock_contract::SharedSecret::new(api_key).is_ok_and(|key| {
+        veriff_mock_contract::sign_hex(&key, b"") == veriff_mock_contract::sign_hex(&secret, b"")
+    });
+    anyhow::ensure!(
+        !same,
+        "--api-key is the shared secret itself, so no check can tell a receiver that keys the HMAC \
+         with the API key from a correct one; pass the integration's API key"
+    );
     let config = CheckConfig::new(&args.to, secret)?
-        .api_key(args.api_key.as_deref().unwrap_or(DEFAULT_API_KEY))?
+        .api_key(api_key)?
         .kinds(args.kind.iter().copied())
         .cases(args.cases)
         .seed(args.seed)
