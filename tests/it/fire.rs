@@ -501,6 +501,10 @@ fn usage_and_config_errors_are_one_line_and_exit_2() {
         ),
         (&["verify", "--secret", "s"], "provided: --signature <HEX>"),
         (
+            &["generate", "--format", "http", "--to", "notaurl"],
+            "not an http:// or https:// URL",
+        ),
+        (
             &["generate", "--format", "xml"],
             "[possible values: ndjson, json, http]",
         ),

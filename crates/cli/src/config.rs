@@ -160,7 +160,7 @@ impl Routes {
     }
 }
 
-fn check_url(url: &str, what: &str) -> anyhow::Result<()> {
+pub(crate) fn check_url(url: &str, what: &str) -> anyhow::Result<()> {
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))

@@ -86,6 +86,7 @@ fn parse_set(s: &str) -> Result<SetOverride, String> {
 }
 
 pub fn run(args: &GenerateArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
+    crate::config::check_url(&args.to, "--to")?;
     let seed_given = args.seed.is_some();
     let seed = args.seed.unwrap_or_else(random_seed);
     let mut generator = Generator::from_seed(seed).kind(args.kind);
