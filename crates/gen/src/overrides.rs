@@ -43,6 +43,11 @@ impl SetOverride {
                 "the path has an empty segment (two dots in a row, or a leading or trailing dot)",
             ));
         }
+        if segments.iter().any(|s| s.contains('[') || s.contains(']')) {
+            return Err(bad(
+                "array items are path segments: write `person.addresses.0`, not `addresses[0]`",
+            ));
+        }
         let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned()));
         Ok(SetOverride {
             path: segments,
@@ -186,7 +191,15 @@ mod tests {
 
     #[test]
     fn malformed_overrides_error() {
-        for bad in ["verification.status", "=x", " =x", "a..b=1", ".a=1", "a.=1"] {
+        for bad in [
+            "verification.status",
+            "=x",
+            " =x",
+            "a..b=1",
+            ".a=1",
+            "a.=1",
+            "a.addresses[0]=x",
+        ] {
             let err = SetOverride::parse(bad).unwrap_err();
             assert!(matches!(err, GenError::BadOverride { .. }), "{bad}: {err}");
             assert!(
