@@ -598,3 +598,56 @@ fn resend_delivers_the_stored_bytes_again_as_manual() {
         "an unknown id is a failure"
     );
 }
+
+#[test]
+fn compat_adds_new_event_types_and_keeps_every_session_whole() {
+    let rt = runtime();
+    let receiver = rt.block_on(independent::start("c"));
+    let url = receiver.url();
+    let dir = tempfile::tempdir().unwrap();
+    let fire = |store: &Path, compat: bool| {
+        let s = store.to_str().unwrap();
+        let mut args = vec![
+            "fire",
+            "--to",
+            &url,
+            "--scenario",
+            "aml",
+            "--count",
+            "20",
+            "--seed",
+            "2",
+            "--secret",
+            "c",
+            "--time-scale",
+            "3600000",
+            "--store",
+            s,
+        ];
+        if compat {
+            args.push("--compat");
+        }
+        let out = run(&args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    };
+    let (plain, compat) = (dir.path().join("plain.db"), dir.path().join("compat.db"));
+    fire(&plain, false);
+    fire(&compat, true);
+    // The same stream of session webhooks, every one delivered, plus some of new event types.
+    let stream =
+        "SELECT count(*) FROM deliveries WHERE source_index IS NOT NULL AND state = 'delivered'";
+    assert_eq!(store_count(&compat, stream), store_count(&plain, stream));
+    let extra = store_count(
+        &compat,
+        "SELECT count(*) FROM deliveries WHERE source_index IS NULL AND state = 'delivered'
+         AND status_label = json_extract(body, '$.eventType')",
+    );
+    assert!(extra > 0, "no new event type in 100 payloads");
+    assert_eq!(
+        store_count(
+            &compat,
+            "SELECT count(*) FROM deliveries WHERE source_index IS NULL"
+        ),
+        extra
+    );
+}

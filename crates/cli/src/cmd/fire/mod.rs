@@ -144,8 +144,9 @@ pub struct FireArgs {
     /// Chaos: deliver out of order within windows of N payloads.
     #[arg(long, value_name = "N")]
     pub shuffle: Option<usize>,
-    /// Chaos: apply Veriff's backwards-compatible changes (unknown fields, a new event type,
-    /// reordered keys, pretty-printed or escaped bodies) to every payload before signing.
+    /// Chaos: apply Veriff's backwards-compatible changes to payloads before signing (unknown
+    /// fields, reordered keys, pretty-printed or escaped bodies), and add webhooks of new event
+    /// types next to them.
     #[arg(long)]
     pub compat: bool,
     /// Chaos: corrupt the signature of this fraction (0..1) of payloads; a correct receiver
@@ -443,15 +444,15 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
         while skip.next_if(|s| *s < index).is_some() {}
         skip.next_if_eq(&index).is_some()
     };
-    let finish = move |index: u64, payload: veriff_mock_gen::Payload, url: &http::Uri| -> Job {
-        let body = if compat {
-            let mutation =
-                Mutation::ALL[(draw(seed, index, 1) % Mutation::ALL.len() as u64) as usize];
-            mutation
-                .apply(&payload.body, seed ^ index)
-                .map_or(payload.body.clone(), Into::into)
-        } else {
-            payload.body.clone()
+    // The payload's job and, when `--compat` picks a new event type, one more: Veriff ships new
+    // event types in addition to the webhooks a session gets, never instead of them.
+    let finish = move |index: u64, payload: veriff_mock_gen::Payload, url: &http::Uri| {
+        let mutation = compat
+            .then(|| Mutation::ALL[(draw(seed, index, 1) % Mutation::ALL.len() as u64) as usize]);
+        let mutated = |m: Mutation| m.apply(&payload.body, seed ^ index).ok();
+        let body = match mutation {
+            Some(Mutation::UnknownEventType) | None => payload.body.clone(),
+            Some(m) => mutated(m).map_or(payload.body.clone(), Into::into),
         };
         let mut job = Job::new(payload.kind, url.clone(), body)
             .source_index(index)
@@ -461,7 +462,25 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
         if let Some(v) = &payload.vendor_data {
             job = job.vendor_data(v.clone());
         }
-        job
+        let extra = (mutation == Some(Mutation::UnknownEventType))
+            .then(|| mutated(Mutation::UnknownEventType))
+            .flatten()
+            .map(|body| {
+                // Labelled by its event type; not a position of the stream (a resume regenerates
+                // it with its payload, or not at all).
+                let event_type = serde_json::from_slice::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["eventType"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let mut extra = Job::new(payload.kind, url.clone(), body)
+                    .status(event_type)
+                    .session_id(payload.session_id.clone());
+                if let Some(v) = &payload.vendor_data {
+                    extra = extra.vendor_data(v.clone());
+                }
+                extra
+            });
+        std::iter::once(job).chain(extra)
     };
     Ok(match plan.work.clone() {
         Work::Nothing => Box::new(std::iter::empty()),
@@ -481,7 +500,7 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
             Box::new(
                 (0..count)
                     .filter(move |i| !already_stored(*i))
-                    .map(move |i| {
+                    .flat_map(move |i| {
                         let g = &generators[(i % generators.len() as u64) as usize];
                         let payload = g.payload(i);
                         finish(i, payload, &urls[&g.get_kind()])
@@ -499,7 +518,9 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
                     index += 1;
                     if !already_stored(index) {
                         let url = &urls[&payload.kind];
-                        jobs.push(finish(index, payload, url).not_before(start + offset));
+                        jobs.extend(
+                            finish(index, payload, url).map(|job| job.not_before(start + offset)),
+                        );
                     }
                 }
                 jobs
