@@ -375,6 +375,7 @@ pub fn start_with_transport(
         seq: 0,
         delayed_new: 0,
         fresh: VecDeque::new(),
+        block_left: 0,
         manual: VecDeque::new(),
         in_flight: 0,
         paused: false,
@@ -490,6 +491,9 @@ struct Scheduler {
     seq: u64,
     delayed_new: usize,
     fresh: VecDeque<DeliveryId>,
+    /// How many jobs at the front of `fresh` form the shuffled block being sent; the next block
+    /// is shuffled when it is done, so no job moves more than about a window from its place.
+    block_left: usize,
     manual: VecDeque<DeliveryId>,
     in_flight: usize,
     paused: bool,
@@ -622,12 +626,17 @@ impl Scheduler {
     }
 
     fn pick_fresh(&mut self) -> Option<DeliveryId> {
-        if self.window() > 1 && self.fresh.len() > 1 {
-            let i = (self.random() % self.fresh.len() as u64) as usize;
-            self.fresh.swap_remove_back(i)
-        } else {
-            self.fresh.pop_front()
+        if self.block_left == 0 && self.window() > 1 {
+            // The next block: the oldest jobs, up to a window of them, in a seeded random order.
+            let n = self.fresh.len().min(self.window());
+            for i in (1..n).rev() {
+                let j = (self.random() % (i as u64 + 1)) as usize;
+                self.fresh.swap(i, j);
+            }
+            self.block_left = n;
         }
+        self.block_left = self.block_left.saturating_sub(1);
+        self.fresh.pop_front()
     }
 
     fn rate_ok(&mut self) -> bool {
@@ -715,7 +724,12 @@ impl Scheduler {
                     break;
                 }
             }
-            let enough = self.fresh.len() >= self.window() || source_empty_now;
+            // A full window, or all there is for now: the source has nothing more yet, or so many
+            // future jobs wait that no more are pulled (due jobs never wait on those).
+            let enough = self.block_left > 0
+                || self.fresh.len() >= self.window()
+                || source_empty_now
+                || !self.want_pull();
             if self.fresh.is_empty() || !enough {
                 return;
             }
