@@ -170,33 +170,44 @@ fn embedded_run_with_pending(db: &std::path::Path) -> Killed {
             .spawn()
             .expect("start fire"),
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if db.exists()
-            && rusqlite::Connection::open(db)
-                .and_then(|c| {
-                    c.query_row(
-                        "SELECT count(*) FROM deliveries WHERE state = 'pending'",
-                        [],
-                        |r| r.get::<_, i64>(0),
-                    )
-                })
-                .is_ok_and(|n| n >= 2)
-        {
-            return child;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("the run never stored its pending deliveries");
+    wait_until_stored(
+        db,
+        "SELECT count(*) FROM deliveries WHERE state = 'pending'",
+        2,
+    );
+    child
 }
 
-fn resume(db: &std::path::Path) -> std::process::Output {
+/// Waits (up to a minute) until `count_sql` on the store a running `fire` writes gives `at_least`.
+fn wait_until_stored(db: &std::path::Path, count_sql: &str, at_least: i64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(db.exists()
+        && rusqlite::Connection::open(db)
+            .and_then(|c| c.query_row(count_sql, [], |r| r.get::<_, i64>(0)))
+            .is_ok_and(|n| n >= at_least))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "never true: {count_sql} >= {at_least}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `fire --resume --no-tui --store DB`, plus `extra` arguments.
+fn resume_with(db: &std::path::Path, extra: &[&str]) -> std::process::Output {
     Command::new(BIN)
-        .args(["fire", "--resume", "--no-tui", "--store"])
+        .args(["fire", "--resume", "--no-tui"])
+        .args(extra)
+        .arg("--store")
         .arg(db)
         .stdin(Stdio::null())
         .output()
         .expect("run fire --resume")
+}
+
+fn resume(db: &std::path::Path) -> std::process::Output {
+    resume_with(db, &[])
 }
 
 #[test]
@@ -241,13 +252,7 @@ fn an_embedded_receiver_run_is_not_resumed_and_resume_says_why() {
 
     // Given a receiver of the user's own, they are delivered there.
     let (_receiver, url) = receiver(&[]);
-    let out = Command::new(BIN)
-        .args(["fire", "--resume", "--to", &url, "--time-scale", "3600"])
-        .args(["--no-tui", "--store"])
-        .arg(&db)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run fire --resume --to");
+    let out = resume_with(&db, &["--to", &url, "--time-scale", "3600"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert_eq!(
@@ -283,32 +288,14 @@ fn resume_to_a_new_target_sends_everything_there_and_completes_the_run() {
             .spawn()
             .expect("start fire"),
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !(db.exists()
-        && rusqlite::Connection::open(&db)
-            .and_then(|c| {
-                c.query_row("SELECT count(*) FROM deliveries", [], |r| {
-                    r.get::<_, i64>(0)
-                })
-            })
-            .is_ok_and(|n| n >= 5))
-    {
-        assert!(Instant::now() < deadline, "the run never stored a delivery");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_stored(&db, "SELECT count(*) FROM deliveries", 5);
     fire.0.kill().expect("kill -9");
     fire.0.wait().expect("reap");
     let queued = query(&db, "SELECT count(*) FROM deliveries");
     assert!(queued < 60, "killed before queueing everything: {queued}");
 
     // Resumed at the new target, with the 10-minute retries a second apart.
-    let out = Command::new(BIN)
-        .args(["fire", "--resume", "--to", &new, "--time-scale", "600"])
-        .args(["--no-tui", "--store"])
-        .arg(&db)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run fire --resume");
+    let out = resume_with(&db, &["--to", &new, "--time-scale", "600"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     // Only the new target answers 200: every payload, queued or not before the kill, went there.
@@ -355,22 +342,7 @@ fn a_second_ctrl_c_ends_hanging_attempts_at_once() {
             .spawn()
             .expect("start fire"),
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !(db.exists()
-        && rusqlite::Connection::open(&db)
-            .and_then(|c| {
-                c.query_row("SELECT count(*) FROM deliveries", [], |r| {
-                    r.get::<_, i64>(0)
-                })
-            })
-            .is_ok_and(|n| n == 2))
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the run never stored its deliveries"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_stored(&db, "SELECT count(*) FROM deliveries", 2);
     let interrupt = || {
         let status = Command::new("kill")
             .args(["-INT", &fire.0.id().to_string()])

@@ -115,6 +115,23 @@ fn config(dir: &tempfile::TempDir, retry: RetryPolicy) -> EngineConfig {
     c
 }
 
+/// Runs `jobs` against a receiver that never answers until `started` attempts are on the wire,
+/// then stops the run (`c.shutdown_grace` lets them go) and returns its summary.
+async fn stopped_after(c: EngineConfig, jobs: Vec<Job>, started: usize) -> Summary {
+    let hang = Fake::new(|_, _| (Duration::MAX, status(200)));
+    let (engine, mut rx) =
+        start_with_transport(c, JobSource::from_iter(signer(), jobs), hang).unwrap();
+    let mut seen = 0;
+    while seen < started {
+        if let Some(DeliveryEvent::AttemptStarted { .. }) = rx.recv().await {
+            seen += 1;
+        }
+    }
+    engine.control().stop();
+    while rx.recv().await.is_some() {}
+    engine.wait().await.unwrap()
+}
+
 async fn run_all(
     config: EngineConfig,
     source: JobSource,
@@ -610,23 +627,12 @@ async fn a_manual_resend_can_rescue_an_exhausted_delivery() {
 async fn a_stopped_run_resumes_where_it_left_off() {
     let dir = tempfile::tempdir().unwrap();
     // First run: everything hangs; stop it with jobs still queued and attempts in flight.
-    let hang = Fake::new(|_, _| (Duration::MAX, status(200)));
     let mut c = config(&dir, RetryPolicy::veriff());
     c.concurrency = 3;
     c.shutdown_grace = Duration::from_millis(100);
     let mut js = jobs(6);
     js[5] = js[5].clone().not_before(Duration::from_secs(30));
-    let (engine, mut rx) =
-        start_with_transport(c, JobSource::from_iter(signer(), js), hang).unwrap();
-    let mut started = 0;
-    while started < 3 {
-        if let Some(DeliveryEvent::AttemptStarted { .. }) = rx.recv().await {
-            started += 1;
-        }
-    }
-    engine.control().stop();
-    while rx.recv().await.is_some() {}
-    let first = engine.wait().await.unwrap();
+    let first = stopped_after(c, js, 3).await;
     assert!(first.stopped && first.pending >= 3);
     // Second run: resume delivers every stored pending delivery.
     let ok = Fake::new(|_, _| (Duration::ZERO, status(200)));
@@ -653,21 +659,10 @@ async fn a_stopped_run_resumes_where_it_left_off() {
 async fn an_attempt_cut_off_by_a_stop_does_not_use_up_the_retry_policy() {
     let dir = tempfile::tempdir().unwrap();
     // No retries at all: a stopped attempt must still leave its delivery one to make.
-    let hang = Fake::new(|_, _| (Duration::MAX, status(200)));
     let mut c = config(&dir, RetryPolicy::none());
     c.concurrency = 2;
     c.shutdown_grace = Duration::from_millis(100);
-    let (engine, mut rx) =
-        start_with_transport(c, JobSource::from_iter(signer(), jobs(2)), hang).unwrap();
-    let mut started = 0;
-    while started < 2 {
-        if let Some(DeliveryEvent::AttemptStarted { .. }) = rx.recv().await {
-            started += 1;
-        }
-    }
-    engine.control().stop();
-    while rx.recv().await.is_some() {}
-    assert_eq!(engine.wait().await.unwrap().pending, 2);
+    assert_eq!(stopped_after(c, jobs(2), 2).await.pending, 2);
 
     let ok = Fake::new(|_, _| (Duration::ZERO, status(200)));
     let mut c = config(&dir, RetryPolicy::none());
@@ -687,7 +682,6 @@ async fn an_attempt_cut_off_by_a_stop_does_not_use_up_the_retry_policy() {
 async fn a_resumed_run_sends_pending_deliveries_where_it_is_told() {
     let dir = tempfile::tempdir().unwrap();
     // First run: every attempt hangs; stop it with deliveries of two kinds pending.
-    let hang = Fake::new(|_, _| (Duration::MAX, status(200)));
     let mut c = config(&dir, RetryPolicy::veriff());
     c.concurrency = 4;
     c.shutdown_grace = Duration::from_millis(100);
@@ -697,17 +691,7 @@ async fn a_resumed_run_sends_pending_deliveries_where_it_is_told() {
         "http://127.0.0.1:1/decisions".parse().unwrap(),
         r#"{"status":"success"}"#,
     ));
-    let (engine, mut rx) =
-        start_with_transport(c, JobSource::from_iter(signer(), js), hang).unwrap();
-    let mut started = 0;
-    while started < 4 {
-        if let Some(DeliveryEvent::AttemptStarted { .. }) = rx.recv().await {
-            started += 1;
-        }
-    }
-    engine.control().stop();
-    while rx.recv().await.is_some() {}
-    assert_eq!(engine.wait().await.unwrap().pending, 4);
+    assert_eq!(stopped_after(c, js, 4).await.pending, 4);
 
     // Resumed with a new URL for events only: decisions keep the URL stored with them.
     let seen = Arc::new(Mutex::new(Vec::new()));
