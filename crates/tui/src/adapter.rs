@@ -345,10 +345,13 @@ impl DetailSource for StoreSource {
                 }
                 rows.len() < query.limit
             })?;
-            return Ok(RowPage {
-                rows,
-                total: usize::try_from(total).unwrap_or(usize::MAX),
-            });
+            // The counts are read apart from the rows (and reused for a while): deliveries
+            // committed in between must not leave the total below the rows read.
+            let mut total = usize::try_from(total).unwrap_or(usize::MAX);
+            if !rows.is_empty() {
+                total = total.max(query.offset + rows.len());
+            }
+            return Ok(RowPage { rows, total });
         }
         let kind = match query.filter {
             Filter::Kind(k) => Some(k.name()),

@@ -222,11 +222,8 @@ impl App {
         self.reload_detail(source);
     }
 
-    /// Stores may not keep the last latency on the row; the live cache has it. A store counts
-    /// and reads rows in two queries, with deliveries committed between them: the total is at
-    /// least the rows read.
+    /// Stores may not keep the last latency on the row; the live cache has it.
     fn with_cached_latency(&self, mut page: RowPage) -> RowPage {
-        page.total = page.total.max(self.offset + page.rows.len());
         for row in &mut page.rows {
             if row.last_latency.is_none() {
                 row.last_latency = self
