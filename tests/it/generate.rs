@@ -222,6 +222,22 @@ fn http_and_json_formats() {
 }
 
 #[test]
+fn abandoned_code_flag_picks_between_the_two_published_codes() {
+    let code = |extra: &[&str]| {
+        let mut args = vec!["generate", "--status", "abandoned", "--seed", "4"];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(value["verification"]["status"], "abandoned");
+        value["verification"]["code"].as_u64().unwrap()
+    };
+    assert_eq!(code(&[]), 9104);
+    assert_eq!(code(&["--abandoned-code", "9104"]), 9104);
+    assert_eq!(code(&["--abandoned-code", "9121"]), 9121);
+}
+
+#[test]
 fn bad_input_is_one_line_and_exit_2() {
     let file = tempfile::NamedTempFile::new().unwrap();
     let cases: &[(&[&str], &str)] = &[
@@ -239,6 +255,10 @@ fn bad_input_is_one_line_and_exit_2() {
             "cannot create",
         ),
         (&["generate", "--format", "xml"], "xml"),
+        (
+            &["generate", "--abandoned-code", "9999"],
+            "use 9104 or 9121",
+        ),
     ];
     for (args, expected) in cases {
         let out = run(args);

@@ -82,6 +82,10 @@ macro_rules! open_enum {
     };
 }
 
+/// The code one of Veriff's API pages gives `abandoned` decisions ("9121 - Abandoned"), where the
+/// status-codes table gives 9104 and keeps 9121 for `review`. The table is the default.
+pub const ABANDONED_API_CODE: u16 = 9121;
+
 open_enum! {
     /// `verification.status` of a decision webhook.
     DecisionStatus {
@@ -112,6 +116,13 @@ impl DecisionStatus {
             Self::Review => 9121,
             Self::Unknown(_) => return None,
         })
+    }
+
+    /// Whether `code` is a code Veriff documents for this status: [`DecisionStatus::code`], or
+    /// for `abandoned` also [`ABANDONED_API_CODE`], which one of Veriff's API pages gives it.
+    #[must_use]
+    pub fn accepts_code(&self, code: u16) -> bool {
+        self.code() == Some(code) || (*self == Self::Abandoned && code == ABANDONED_API_CODE)
     }
 
     /// Whether a `reason`/`reasonCode` belongs with this status (declined and

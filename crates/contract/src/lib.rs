@@ -32,7 +32,8 @@ mod signature;
 mod webhook;
 
 pub use codes::{
-    CheckType, DecisionStatus, EventAction, FullAutoDecision, MatchStatus, Reason, reason_text,
+    ABANDONED_API_CODE, CheckType, DecisionStatus, EventAction, FullAutoDecision, MatchStatus,
+    Reason, reason_text,
 };
 pub use kind::{Kind, UnknownValue};
 pub use nullable::Nullable;

@@ -225,21 +225,15 @@ pub(crate) fn plan_decision(mut session: Session, status: &str, rng: &mut Rand) 
         session.person.expire_document(day, rng);
     }
     let no_data = st.has_no_data();
-    let (sent_ms, acceptance_ms) = if no_data {
-        (
-            session.created_ms + 7 * DAY_MS + rng.range(1_000, 30 * MIN_MS),
-            session.created_ms,
-        )
+    // `acceptanceTime` is when the session was generated (Veriff: "Timestamp of the session
+    // generation"), the same in every decision of the session.
+    let acceptance_ms = session.created_ms;
+    let sent_ms = if no_data {
+        session.created_ms + 7 * DAY_MS + rng.range(1_000, 30 * MIN_MS)
     } else if st == DecisionStatus::ResubmissionRequested {
-        (
-            session.decided_ms + 5 * MIN_MS + rng.range(50, 1_500),
-            session.submitted_ms,
-        )
+        session.decided_ms + 5 * MIN_MS + rng.range(50, 1_500)
     } else {
-        (
-            session.decided_ms + rng.range(50, 1_500),
-            session.submitted_ms,
-        )
+        session.decided_ms + rng.range(50, 1_500)
     };
     let risk_labels = if no_data {
         None
@@ -667,16 +661,11 @@ fn fullauto(session: &Session, status: &str, rng: &mut Rand) -> Built {
         FullAutoDecision::Expired | FullAutoDecision::Abandoned
     );
     let p = &session.person;
-    let (sent_ms, acceptance_ms) = if no_data {
-        (
-            session.created_ms + 7 * DAY_MS + rng.range(1_000, 30 * MIN_MS),
-            session.created_ms,
-        )
+    let acceptance_ms = session.created_ms;
+    let sent_ms = if no_data {
+        session.created_ms + 7 * DAY_MS + rng.range(1_000, 30 * MIN_MS)
     } else {
-        (
-            session.decided_ms + rng.range(50, 1_500),
-            session.submitted_ms,
-        )
+        session.decided_ms + rng.range(50, 1_500)
     };
     let score = match decision {
         FullAutoDecision::Approved => num(rng.milli(850, 999)),

@@ -362,7 +362,7 @@ fn decision(c: &mut Checker, d: &Decision) {
     c.expect(st.is_known(), || {
         format!("unknown verification.status {:?}", st.as_str())
     });
-    c.expect(st.code() == Some(v.code), || {
+    c.expect(st.accepts_code(v.code), || {
         format!("code {} does not match status {st}", v.code)
     });
     let reason_code = v.reason_code.as_ref().copied();

@@ -54,7 +54,8 @@
 //!   `placeOfBirth` is set for passports only; `placeOfIssue` is the holder's city.
 //! - **Timeline**: session `index` is created at `anchor + (index mod 10^8) × 3 s` (+ jitter);
 //!   started 20 s–10 min later, submitted 1–12 min after that, decided 5 s–6 min after that.
-//!   `acceptanceTime` is the submission time (the session's creation for expired/abandoned); the
+//!   `acceptanceTime` is the session's creation (Veriff: "timestamp of the session generation"),
+//!   the same in every decision and Full Auto webhook of the session; the
 //!   decision is sent 50 ms–1.5 s after `decisionTime`, `resubmission_requested` 5 minutes later (the
 //!   SDK hold), expired/abandoned 7 days after creation. `technicalData.ip` is `null` for expired
 //!   (never started) and set for abandoned.
@@ -95,7 +96,7 @@ mod time;
 use bytes::Bytes;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
-use veriff_mock_contract::{Kind, UnknownValue, Webhook};
+use veriff_mock_contract::{ABANDONED_API_CODE, DecisionStatus, Kind, UnknownValue, Webhook};
 
 pub use build::snake_case;
 pub use compat::Mutation;
@@ -179,6 +180,8 @@ pub struct Generator {
     status: &'static str,
     anchor_ms: i64,
     overrides: Vec<SetOverride>,
+    /// Give `abandoned` decisions [`ABANDONED_API_CODE`] instead of the table's 9104.
+    abandoned_api_code: bool,
 }
 
 impl Generator {
@@ -191,6 +194,7 @@ impl Generator {
             status: Kind::Decision.statuses()[0],
             anchor_ms: DEFAULT_ANCHOR_MS,
             overrides: Vec::new(),
+            abandoned_api_code: false,
         }
     }
 
@@ -240,6 +244,15 @@ impl Generator {
         Ok(self)
     }
 
+    /// Give `abandoned` decisions code 9121 ([`ABANDONED_API_CODE`], as one of Veriff's API pages
+    /// has it) instead of 9104 (the status-codes table, the default). A receiver that reads
+    /// `verification.status` handles both; one that maps codes to statuses does not.
+    #[must_use]
+    pub fn abandoned_api_code(mut self, yes: bool) -> Self {
+        self.abandoned_api_code = yes;
+        self
+    }
+
     /// The seed.
     #[must_use]
     pub fn seed(&self) -> u64 {
@@ -278,14 +291,7 @@ impl Generator {
     /// (they apply to the JSON, see [`Generator::payload`]).
     #[must_use]
     pub fn webhook(&self, index: u64) -> Webhook {
-        build::build(
-            self.kind,
-            self.effective_status(),
-            self.seed,
-            index,
-            self.anchor_ms,
-        )
-        .webhook
+        self.build(index).webhook
     }
 
     /// The payload of `index`, overrides applied. An override that cannot be applied to this
@@ -319,19 +325,31 @@ impl Generator {
             fast::write_decision(&plan, buf);
             return Ok(());
         }
-        let built = build::build(
-            self.kind,
-            self.effective_status(),
-            self.seed,
-            index,
-            self.anchor_ms,
-        );
+        let built = self.build(index);
         if self.has_json_overrides() {
             let value = self.overridden_value(&built.webhook, false)?;
             serde_json::to_writer(&mut *buf, &value).map_err(GenError::Serialize)
         } else {
             serialize_into(&built.webhook, buf)
         }
+    }
+
+    /// The typed payload of `index` at the effective status, before JSON overrides.
+    fn build(&self, index: u64) -> build::Built {
+        let mut built = build::build(
+            self.kind,
+            self.effective_status(),
+            self.seed,
+            index,
+            self.anchor_ms,
+        );
+        if let Webhook::Decision(d) = &mut built.webhook
+            && self.abandoned_api_code
+            && d.verification.status == DecisionStatus::Abandoned
+        {
+            d.verification.code = ABANDONED_API_CODE;
+        }
+        built
     }
 
     /// The decision of `index`, planned for the direct JSON writer; `None` when another kind or
@@ -342,7 +360,11 @@ impl Generator {
         }
         let status = self.effective_status();
         let (session, mut rng) = build::start(self.kind, status, self.seed, index, self.anchor_ms);
-        Some(build::plan_decision(session, status, &mut rng))
+        let mut plan = build::plan_decision(session, status, &mut rng);
+        if self.abandoned_api_code && plan.st == DecisionStatus::Abandoned {
+            plan.code = ABANDONED_API_CODE;
+        }
+        Some(plan)
     }
 
     fn has_json_overrides(&self) -> bool {
@@ -397,13 +419,7 @@ impl Generator {
     }
 
     fn plain_payload(&self, index: u64) -> Payload {
-        let built = build::build(
-            self.kind,
-            self.effective_status(),
-            self.seed,
-            index,
-            self.anchor_ms,
-        );
+        let built = self.build(index);
         let mut body = Vec::with_capacity(2048);
         // The typed payloads serialize infallibly (string keys only).
         let _ = serialize_into(&built.webhook, &mut body);
@@ -431,13 +447,7 @@ impl Generator {
                 body: Bytes::from(body),
             });
         }
-        let built = build::build(
-            self.kind,
-            self.effective_status(),
-            self.seed,
-            index,
-            self.anchor_ms,
-        );
+        let built = self.build(index);
         if !self.has_json_overrides() {
             let mut body = Vec::with_capacity(2048);
             serialize_into(&built.webhook, &mut body)?;

@@ -12,8 +12,8 @@
 //! | `expired` | decision expired, 7 days after creation |
 //! | `abandoned` | started → decision abandoned, 7 days after creation |
 //! | `aml` | started → submitted → decision approved → watchlist `initial_result` (no_match) → days later watchlist `updated_result` (possible_match, ongoing monitoring) |
-//! | `fullauto` | started → submitted → fullauto approved → decision approved |
-//! | `mixed` | one of the above, drawn per session (mostly approved) |
+//! | `fullauto` | started → submitted → fullauto approved (an Essential-plan session: Full Auto replaces the decision webhook) |
+//! | `mixed` | one of the above, drawn per session (mostly approved), or a resubmission whose user resubmits within the 5-minute hold: the held resubmission_requested decision is dropped, and only the new attempt's decision is sent |
 
 use std::fmt;
 use std::str::FromStr;
@@ -30,6 +30,8 @@ use crate::time::{DAY_MS, MIN_MS, iso_millis};
 use crate::{Generator, Payload};
 
 const STREAM_SCENARIO: u64 = 0x5CE7_A210;
+/// How long Veriff holds a `resubmission_requested` decision of an SDK session.
+const HOLD_MS: i64 = 5 * MIN_MS;
 
 /// A named session lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,7 +48,7 @@ pub enum Scenario {
     Abandoned,
     /// Approved plus watchlist screening, later an ongoing-monitoring update.
     Aml,
-    /// Full Auto decision next to the decision.
+    /// An Essential-plan session: events, then the Full Auto webhook (no decision webhook).
     FullAuto,
     /// A mix of the above, drawn per session.
     Mixed,
@@ -86,12 +88,17 @@ impl Scenario {
     #[must_use]
     pub fn timeline(self, generator: &Generator, session: u64) -> Vec<(Duration, Payload)> {
         let mut rng = Rand::new(generator.seed(), STREAM_SCENARIO, session);
-        let scenario = match self {
+        // `mixed` also plays a resubmission whose user resubmits within the 5-minute hold, so
+        // the resubmission_requested webhook is never sent (the 8th weight).
+        let (scenario, quick) = match self {
             Scenario::Mixed => {
-                let weights = [50, 10, 12, 5, 6, 10, 7];
-                Scenario::ALL[rng.weighted(&weights)]
+                let weights = [50, 10, 12, 5, 6, 10, 7, 4];
+                match rng.weighted(&weights) {
+                    7 => (Scenario::Resubmission, true),
+                    i => (Scenario::ALL[i], false),
+                }
             }
-            other => other,
+            other => (other, false),
         };
         let anchor_ms = generator.get_anchor().timestamp_millis();
         let start_ms = Session::draw(generator.seed(), session, anchor_ms, None).created_ms;
@@ -127,7 +134,6 @@ impl Scenario {
                 at(Kind::Event, "started"),
                 at(Kind::Event, "submitted"),
                 at(Kind::FullAuto, "approved"),
-                at(Kind::Decision, "approved"),
             ]),
             Scenario::Aml => {
                 out.extend([
@@ -148,9 +154,17 @@ impl Scenario {
                 ];
                 let resubmission_sent = first[2].sent_at.timestamp_millis();
                 let original_start = first[0].sent_at.timestamp_millis();
-                out.extend(first);
                 let attempt = rng.uuid();
-                let shift = resubmission_sent + rng.range(2 * MIN_MS, 30 * MIN_MS) - original_start;
+                let next_start = if quick {
+                    // Resubmitted during the hold: Veriff drops the held decision.
+                    let [started, submitted, _held] = first;
+                    out.extend([started, submitted]);
+                    resubmission_sent - HOLD_MS + rng.range(MIN_MS / 2, 4 * MIN_MS)
+                } else {
+                    out.extend(first);
+                    resubmission_sent + rng.range(2 * MIN_MS, 30 * MIN_MS)
+                };
+                let shift = next_start - original_start;
                 for p in [
                     at(Kind::Event, "started"),
                     at(Kind::Event, "submitted"),
@@ -197,7 +211,9 @@ fn rewrite(
     p
 }
 
-const TIME_KEYS: &[&str] = &["decisionTime", "acceptanceTime", "time", "createdAt"];
+/// Timestamps a later webhook of the session moves with. Not `acceptanceTime`: that is when the
+/// session was generated, the same in every decision of the session.
+const TIME_KEYS: &[&str] = &["decisionTime", "time", "createdAt"];
 
 fn shift_times(v: &mut Value, shift_ms: i64) {
     match v {

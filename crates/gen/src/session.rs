@@ -149,11 +149,11 @@ pub(crate) struct Session {
     pub(crate) vendor_data: Option<String>,
     pub(crate) end_user_id: Option<String>,
     pub(crate) ip: String,
-    /// Session created.
+    /// Session created (the decision's `acceptanceTime`).
     pub(crate) created_ms: i64,
     /// End-user started the flow (event 7001).
     pub(crate) started_ms: i64,
-    /// End-user submitted (event 7002; the decision's `acceptanceTime`).
+    /// End-user submitted (event 7002).
     pub(crate) submitted_ms: i64,
     /// Decision made (`decisionTime`).
     pub(crate) decided_ms: i64,

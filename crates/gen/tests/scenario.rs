@@ -165,3 +165,115 @@ fn mixed_draws_several_scenarios_and_names_parse() {
             .contains("resubmission")
     );
 }
+
+#[test]
+fn fullauto_sends_the_full_auto_webhook_instead_of_a_decision() {
+    // Essential-plan sessions: "Decision webhook is not used" (Veriff's Essential Plan page).
+    for session in 0..10 {
+        let steps = Scenario::FullAuto.timeline(&Generator::from_seed(8), session);
+        assert_eq!(
+            describe(&steps),
+            ["event:started", "event:submitted", "fullauto:approved"]
+        );
+    }
+}
+
+fn acceptance_time(p: &veriff_mock_gen::Payload) -> String {
+    let v: Value = serde_json::from_slice(&p.body).unwrap();
+    v["verification"]["acceptanceTime"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn every_decision_of_a_session_has_its_creation_as_acceptance_time() {
+    // acceptanceTime: "Timestamp of the session generation" — one value per session, before the
+    // first event.
+    let steps = Scenario::Resubmission.timeline(&Generator::from_seed(3), 1);
+    let decisions: Vec<_> = steps
+        .iter()
+        .filter(|(_, p)| p.kind == Kind::Decision)
+        .collect();
+    assert_eq!(decisions.len(), 2);
+    let accepted = acceptance_time(&decisions[0].1);
+    assert_eq!(acceptance_time(&decisions[1].1), accepted);
+    let started = Webhook::parse(&steps[0].1.body).unwrap();
+    assert_eq!(started.kind(), Some(Kind::Event));
+    assert!(
+        accepted
+            < steps[0]
+                .1
+                .sent_at
+                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string()
+    );
+    for status in ["approved", "expired", "abandoned", "declined"] {
+        let p = Generator::from_seed(3).status(status).unwrap().payload(1);
+        assert_eq!(acceptance_time(&p), accepted, "{status}");
+    }
+}
+
+#[test]
+fn mixed_plays_resubmissions_within_the_hold_without_the_held_decision() {
+    let g = Generator::from_seed(9);
+    let quick: Vec<_> = (0..300)
+        .map(|s| Scenario::Mixed.timeline(&g, s))
+        .filter(|steps| {
+            describe(steps)
+                == [
+                    "event:started",
+                    "event:submitted",
+                    "event:started",
+                    "event:submitted",
+                    "decision:approved",
+                ]
+        })
+        .collect();
+    assert!(
+        !quick.is_empty(),
+        "no resubmission within the hold in 300 sessions"
+    );
+    for steps in &quick {
+        let first = &steps[0].1.attempt_id;
+        assert_ne!(&steps[2].1.attempt_id, first, "a new attempt");
+        assert_eq!(steps[4].1.attempt_id, steps[2].1.attempt_id);
+        // The user came back within the hold: under 5 minutes after the first submission, plus
+        // the decision's 5 s–6 min.
+        let back = steps[2].0 - steps[1].0;
+        assert!(back < Duration::from_secs(11 * 60), "{back:?}");
+    }
+}
+
+#[test]
+fn abandoned_decisions_can_carry_the_api_pages_code() {
+    let table = Generator::from_seed(2).status("abandoned").unwrap();
+    let api = table.clone().abandoned_api_code(true);
+    let code = |g: &Generator, i: u64| {
+        let v: Value = serde_json::from_slice(&g.payload(i).body).unwrap();
+        v["verification"]["code"].as_u64().unwrap()
+    };
+    assert_eq!(code(&table, 0), 9104);
+    assert_eq!(code(&api, 0), 9121);
+    let w = Webhook::parse(&api.payload(0).body).unwrap();
+    invariants::check(&w).unwrap();
+    // The typed path (JSON overrides) agrees with the direct writer.
+    let set = veriff_mock_gen::SetOverride::parse("verification.vendorData=x").unwrap();
+    let with_set = api.clone().overrides(vec![set]).unwrap();
+    assert_eq!(code(&with_set, 0), 9121);
+    // Only abandoned decisions change; review stays 9121 and expired 9104.
+    let review = Generator::from_seed(2)
+        .status("review")
+        .unwrap()
+        .abandoned_api_code(true);
+    assert_eq!(code(&review, 0), 9121);
+    let expired = Generator::from_seed(2)
+        .status("expired")
+        .unwrap()
+        .abandoned_api_code(true);
+    assert_eq!(code(&expired, 0), 9104);
+    // Scenarios keep the setting.
+    let steps = Scenario::Abandoned.timeline(&api, 0);
+    let v: Value = serde_json::from_slice(&steps.last().unwrap().1.body).unwrap();
+    assert_eq!(v["verification"]["code"], 9121);
+}

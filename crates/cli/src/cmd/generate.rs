@@ -53,6 +53,10 @@ pub struct GenerateArgs {
     /// Repeatable. The payload is kept consistent where it can be (code follows status).
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
     pub sets: Vec<SetOverride>,
+    /// Code of `abandoned` decisions: 9104 (Veriff's status-codes table) or 9121 (what one of
+    /// Veriff's API pages says). `review` is 9121 either way.
+    #[arg(long, value_name = "CODE", default_value_t = 9104, value_parser = parse_abandoned_code)]
+    pub abandoned_code: u16,
     /// Shared secret key for the signatures of `--out` and `--format http`. Default: the public
     /// test secret of Veriff's docs.
     #[arg(long, env = "VERIFF_SHARED_SECRET", hide_env_values = true)]
@@ -81,6 +85,17 @@ fn parse_kind(s: &str) -> Result<Kind, String> {
         .map_err(|e: veriff_mock_contract::UnknownValue| e.to_string())
 }
 
+/// `9104` or `9121`, the two codes Veriff's pages give `abandoned` decisions.
+pub(crate) fn parse_abandoned_code(s: &str) -> Result<u16, String> {
+    match s.trim() {
+        "9104" => Ok(9104),
+        "9121" => Ok(9121),
+        _ => Err(format!(
+            "{s:?} is not a code of abandoned decisions; use 9104 or 9121"
+        )),
+    }
+}
+
 fn parse_set(s: &str) -> Result<SetOverride, String> {
     SetOverride::parse(s).map_err(|e| e.to_string())
 }
@@ -89,7 +104,9 @@ pub fn run(args: &GenerateArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     crate::config::check_url(&args.to, "--to")?;
     let seed_given = args.seed.is_some();
     let seed = args.seed.unwrap_or_else(random_seed);
-    let mut generator = Generator::from_seed(seed).kind(args.kind);
+    let mut generator = Generator::from_seed(seed)
+        .kind(args.kind)
+        .abandoned_api_code(args.abandoned_code == veriff_mock_contract::ABANDONED_API_CODE);
     if let Some(status) = &args.status {
         args.kind.check_status(status)?;
         generator = generator.status(status)?;

@@ -69,6 +69,11 @@ pub struct FireArgs {
     /// Seed for payloads and chaos. Default: random, printed so the run can be repeated.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Code of `abandoned` decisions: 9104 (Veriff's status-codes table) or 9121 (what one of
+    /// Veriff's API pages says). `review` is 9121 either way.
+    #[arg(long, value_name = "CODE", default_value_t = 9104,
+          value_parser = crate::cmd::generate::parse_abandoned_code)]
+    pub abandoned_code: u16,
     /// Shared secret key to sign with. Default: the public test secret of Veriff's docs.
     #[arg(long, env = "VERIFF_SHARED_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
@@ -198,6 +203,8 @@ pub struct Plan {
     pub engine: EngineConfig,
     pub compat: bool,
     pub tamper_rate: f64,
+    /// `abandoned` decisions get code 9121 instead of 9104.
+    pub abandoned_api_code: bool,
     pub output: Output,
     pub tui: bool,
     /// Stream positions already stored by an interrupted run being completed (ascending).
@@ -386,6 +393,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         engine,
         compat: args.compat,
         tamper_rate: fraction("tamper-rate", args.tamper_rate)?,
+        abandoned_api_code: args.abandoned_code == veriff_mock_contract::ABANDONED_API_CODE,
         output: args.output,
         tui,
         skip,
@@ -438,6 +446,7 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
         urls.insert(kind, parse_url(url)?);
     }
     let (seed, compat, tamper_rate) = (plan.seed, plan.compat, plan.tamper_rate);
+    let abandoned_api_code = plan.abandoned_api_code;
     let mut skip = plan.skip.clone().into_iter().peekable();
     // Positions are visited in ascending order, so the sorted skip list is walked once.
     let mut already_stored = move |index: u64| -> bool {
@@ -491,7 +500,9 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
         } => {
             let mut generators = Vec::new();
             for kind in &kinds {
-                let mut g = Generator::from_seed(seed).kind(*kind);
+                let mut g = Generator::from_seed(seed)
+                    .kind(*kind)
+                    .abandoned_api_code(abandoned_api_code);
                 if let Some(s) = &status {
                     g = g.status(s)?;
                 }
@@ -508,7 +519,7 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
             )
         }
         Work::Sessions { scenario, count } => {
-            let generator = Generator::from_seed(seed);
+            let generator = Generator::from_seed(seed).abandoned_api_code(abandoned_api_code);
             let mut index = 0u64;
             Box::new((0..count).flat_map(move |session| {
                 let start = Duration::from_secs(3 * session);

@@ -41,6 +41,13 @@ pub struct RunSpec {
     shuffle: Option<usize>,
     compat: bool,
     tamper_rate: f64,
+    /// Absent in the specs of earlier versions: 9104 then.
+    #[serde(default = "table_abandoned_code")]
+    abandoned_code: u16,
+}
+
+fn table_abandoned_code() -> u16 {
+    9104
 }
 
 const VERSION: u32 = 1;
@@ -78,6 +85,7 @@ impl RunSpec {
             shuffle: args.shuffle,
             compat: args.compat,
             tamper_rate: args.tamper_rate,
+            abandoned_code: args.abandoned_code,
         }
     }
 
@@ -126,6 +134,7 @@ impl RunSpec {
         a.scenario = self.scenario.as_deref().map(str::parse).transpose()?;
         a.count = self.count;
         a.seed = Some(self.seed);
+        a.abandoned_code = self.abandoned_code;
         macro_rules! unless_given {
             ($field:ident, $default:expr, $stored:expr) => {
                 if a.$field == $default {
@@ -234,5 +243,32 @@ mod tests {
         assert!(!more.same_stream(&first));
         let other = spec(&["--to", "http://127.0.0.1:1/", "--kind", "event"]);
         assert!(!other.same_stream(&first));
+        let api = spec(&[
+            "--to",
+            "http://127.0.0.1:1/",
+            "--kind",
+            "decision",
+            "--abandoned-code",
+            "9121",
+        ]);
+        assert!(!api.same_stream(&first));
+    }
+
+    #[test]
+    fn the_abandoned_code_is_resumed_and_absent_means_the_table() {
+        let api = spec(&["--to", "http://127.0.0.1:1/", "--abandoned-code", "9121"]);
+        let given = spec(&["--to", "http://127.0.0.1:1/"]);
+        let cli = Cli::try_parse_from(["veriff-mock", "fire", "--resume"]).expect("parses");
+        let Command::Fire(args) = cli.command else {
+            panic!("not fire")
+        };
+        assert_eq!(api.merge_into(&args).expect("merges").abandoned_code, 9121);
+        // A spec stored before the flag existed.
+        let mut old: serde_json::Value = serde_json::from_str(&given.to_text()).expect("json");
+        old.as_object_mut()
+            .expect("object")
+            .remove("abandoned_code");
+        let old: RunSpec = serde_json::from_value(old).expect("an older spec still reads");
+        assert_eq!(old, given);
     }
 }
