@@ -600,6 +600,73 @@ fn resend_delivers_the_stored_bytes_again_as_manual() {
 }
 
 #[test]
+fn resend_exits_1_when_not_acknowledged_and_retries_per_its_schedule() {
+    let rt = runtime();
+    // Every payload gets 500 three times, then 200.
+    let receiver = rt
+        .block_on(
+            Receiver::builder()
+                .secret(
+                    veriff_mock_contract::SharedSecret::new(veriff_mock::DEFAULT_SECRET).unwrap(),
+                )
+                .status_sequence([500, 500, 500])
+                .start(),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("d.db");
+    let s = store.to_str().unwrap();
+    let url = receiver.url();
+    let fired = run(&[
+        "fire",
+        "--to",
+        &url,
+        "--kind",
+        "decision",
+        "--count",
+        "1",
+        "--retry-schedule",
+        "none",
+        "--store",
+        s,
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(fired.code, 1, "exhausted: {}", fired.stderr);
+    let once = run(&["resend", "1", "--store", s]);
+    assert_eq!(
+        once.code, 1,
+        "a 500 is not an acknowledgement: {}",
+        once.stderr
+    );
+    assert!(once.stderr.contains("not acknowledged"), "{}", once.stderr);
+    assert!(once.stderr.contains("--retry-schedule"), "{}", once.stderr);
+    let retried = run(&["resend", "1", "--store", s, "--retry-schedule", "50ms,50ms"]);
+    assert_eq!(retried.code, 0, "500 then 200: {}", retried.stderr);
+    assert!(
+        retried.stderr.contains("resending in"),
+        "{}",
+        retried.stderr
+    );
+    assert_eq!(
+        store_count(
+            &store,
+            "select count(*) from attempts where trigger = 'manual'"
+        ),
+        3
+    );
+    assert_eq!(
+        store_count(
+            &store,
+            "select count(*) from deliveries where state = 'delivered'"
+        ),
+        1
+    );
+    let zero = run(&["resend", "1", "--store", s, "--timeout", "0s"]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+}
+
+#[test]
 fn compat_adds_new_event_types_and_keeps_every_session_whole() {
     let rt = runtime();
     let receiver = rt.block_on(independent::start("c"));

@@ -310,8 +310,9 @@ impl fmt::Display for RetryPolicy {
 #[must_use]
 pub fn parse_retry_after(value: &str, now_unix_ms: i64) -> Option<Duration> {
     let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        // Delay-seconds; a number too large for u64 is "very long", still capped by the policy.
+        return Some(Duration::from_secs(v.parse::<u64>().unwrap_or(u64::MAX)));
     }
     let date = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let ms = date.timestamp_millis().saturating_sub(now_unix_ms);
@@ -459,6 +460,15 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+        // Too large for u64: very long, so the policy's cap applies rather than no wait at all.
+        let huge = parse_retry_after("99999999999999999999", now);
+        assert_eq!(huge, Some(Duration::from_secs(u64::MAX)));
+        let p = RetryPolicy::list(vec![Duration::from_secs(5)]);
+        let o = Outcome::Status {
+            code: 429,
+            retry_after: huge,
+        };
+        assert_eq!(p.next_delay(1, &o), Some(Duration::from_secs(10)));
     }
 
     #[test]

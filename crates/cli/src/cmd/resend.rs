@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use veriff_mock_send::{EngineConfig, JobSource, RetryPolicy};
+use veriff_mock_send::{
+    DeliveryId, EngineConfig, ErrorKind, JobSource, Outcome, RetryPolicy, Summary,
+    parse_retry_after,
+};
 
 use crate::Io;
 use crate::cmd::fire::Output;
@@ -25,7 +28,8 @@ pub struct ResendArgs {
     /// The delivery store.
     #[arg(long, value_name = "PATH", default_value = veriff_mock_send::DEFAULT_STORE_PATH)]
     pub store: PathBuf,
-    /// Retry a failed resend per this schedule (`none` by default: one attempt each).
+    /// Retry a resend that is not acknowledged per this schedule (`none` by default: one
+    /// attempt each). Exit 1 when some delivery is still not acknowledged.
     #[arg(long, value_name = "veriff|none|LIST", default_value = "none")]
     pub retry_schedule: String,
     /// Time limit of one attempt.
@@ -42,30 +46,143 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         "no delivery store at {}: run `veriff-mock fire` first, or pass --store PATH",
         args.store.display()
     );
+    anyhow::ensure!(
+        !args.timeout.is_zero(),
+        "--timeout must be more than 0s, e.g. --timeout 30s"
+    );
     let retry: RetryPolicy = crate::cmd::fire::parse_retry(&args.retry_schedule)?;
+    let runtime = crate::runtime()?;
+    // One round resends every id still unacknowledged; a failed round waits as the schedule says
+    // (Retry-After honoured within its bounds), then the next one resends what failed.
+    let mut ids = args.ids.clone();
+    let mut round = 0u32;
+    loop {
+        round += 1;
+        let (summary, missing) = runtime.block_on(resend_round(args, &ids, io))?;
+        if summary.stopped {
+            return Ok(summary.exit_code());
+        }
+        let failed = unacknowledged(&args.store, &ids, &retry)?;
+        if failed.is_empty() {
+            return Ok(if missing { 1 } else { summary.exit_code() });
+        }
+        let wait = failed
+            .iter()
+            .map(|(id, outcome)| retry.next_delay_for(*id, round, outcome))
+            .collect::<Option<Vec<_>>>()
+            .and_then(|w| w.into_iter().max());
+        let list = |v: &[(DeliveryId, Outcome)]| {
+            v.iter()
+                .map(|(id, _)| format!("#{id}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let Some(wait) = wait else {
+            writeln!(
+                io.err,
+                "not acknowledged after {round} resend(s): {}; pass --retry-schedule (e.g. 5s,1m) \
+                 to retry, or check the receiver",
+                list(&failed)
+            )?;
+            return Ok(1);
+        };
+        writeln!(
+            io.err,
+            "not acknowledged: {}; resending in {wait:?}",
+            list(&failed),
+        )?;
+        ids = failed.into_iter().map(|(id, _)| id).collect();
+        let stopped = runtime.block_on(async {
+            tokio::select! {
+                () = tokio::time::sleep(wait) => false,
+                () = crate::shutdown_signal() => true,
+            }
+        });
+        if stopped {
+            return Ok(130);
+        }
+    }
+}
+
+/// Resends `ids` once each; the summary, and whether some id is not in the store.
+async fn resend_round(
+    args: &ResendArgs,
+    ids: &[DeliveryId],
+    io: &mut Io<'_>,
+) -> anyhow::Result<(Summary, bool)> {
     let mut config = EngineConfig::default();
     config.store_path.clone_from(&args.store);
-    config.retry = retry;
+    config.retry = RetryPolicy::none();
     config.http.timeout = args.timeout;
-    config.resend.clone_from(&args.ids);
+    config.resend = ids.to_vec();
     config.run_label = "resend".into();
-    let output = args.output;
     // Name each delivery in the output as fire did (kind, status, session).
     let mut text = crate::printer::TextPrinter::default();
     if let Ok(store) = veriff_mock_send::Store::open_read_only(&args.store) {
         text = text.naming_from(store);
     }
-    let runtime = crate::runtime()?;
-    let summary = runtime.block_on(async {
-        let (engine, events) = veriff_mock_send::start(config, JobSource::none())
-            .with_context(|| format!("cannot open the delivery store {}", args.store.display()))?;
-        crate::cmd::fire::print_events(events, output, text, io).await?;
-        engine.wait().await.context("the resend failed")
-    })?;
-    let missing = summary.manual < args.ids.len() as u64;
-    Ok(if missing && summary.exit_code() == 0 {
-        1
-    } else {
-        summary.exit_code()
-    })
+    let (engine, events) = veriff_mock_send::start(config, JobSource::none())
+        .with_context(|| format!("cannot open the delivery store {}", args.store.display()))?;
+    let stopper = engine.control();
+    let stop = tokio::spawn(async move {
+        crate::shutdown_signal().await;
+        stopper.stop();
+        crate::shutdown_signal().await;
+        stopper.stop_now();
+    });
+    let printed = crate::cmd::fire::print_events(events, args.output, text, io).await;
+    let summary = engine.wait().await.context("the resend failed");
+    stop.abort();
+    printed?;
+    let summary = summary?;
+    let missing = summary.manual < ids.len() as u64;
+    Ok((summary, missing))
+}
+
+/// The ids whose latest manual attempt was not acknowledged, with its outcome. A payload
+/// tampered on purpose counts as acknowledged when the receiver refused it.
+fn unacknowledged(
+    store: &std::path::Path,
+    ids: &[DeliveryId],
+    policy: &RetryPolicy,
+) -> anyhow::Result<Vec<(DeliveryId, Outcome)>> {
+    let store = veriff_mock_send::Store::open_read_only(store)
+        .with_context(|| format!("cannot read the delivery store {}", store.display()))?;
+    let mut failed = Vec::new();
+    for &id in ids {
+        let Some(d) = store.delivery(id)? else {
+            continue;
+        };
+        let Some(last) = d.attempts.iter().rev().find(|a| a.trigger == "manual") else {
+            continue;
+        };
+        let outcome = match (last.http_status, last.error_kind.as_deref()) {
+            (Some(code), _) => Outcome::Status {
+                code,
+                retry_after: last
+                    .response_headers
+                    .lines()
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.trim()
+                            .eq_ignore_ascii_case("retry-after")
+                            .then_some(value)
+                    })
+                    .and_then(|v| parse_retry_after(v, last.finished_at_ms)),
+            },
+            (None, kind) => Outcome::Error(
+                kind.and_then(ErrorKind::from_name)
+                    .unwrap_or(ErrorKind::Protocol),
+            ),
+        };
+        let acknowledged = match outcome {
+            Outcome::Status { code, .. } if d.delivery.tampered => !(200..300).contains(&code),
+            Outcome::Status { code, .. } => policy.is_success(code),
+            Outcome::Error(_) => false,
+        };
+        if !acknowledged {
+            failed.push((id, outcome));
+        }
+    }
+    Ok(failed)
 }
