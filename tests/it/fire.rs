@@ -488,6 +488,11 @@ fn usage_and_config_errors_are_one_line_and_exit_2() {
         (&["fire", "--concurrency", "0", "--store", s], "concurrency"),
         (&["fire", "--timeout", "0s", "--store", s], "--timeout"),
         (
+            &["fire", "--tui", "--kind", "decision", "--store", s],
+            "--tui needs a terminal",
+        ),
+        (&["demo", "--tui", "--store", s], "--tui needs a terminal"),
+        (
             &["fire", "--connect-timeout", "0ms", "--store", s],
             "--connect-timeout",
         ),

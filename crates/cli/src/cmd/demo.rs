@@ -37,6 +37,9 @@ pub struct DemoArgs {
     /// Output when the terminal UI is off.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+    /// Open the terminal UI (the default when stdout is a terminal).
+    #[arg(long, conflicts_with = "no_tui")]
+    pub tui: bool,
     /// Never open the terminal UI.
     #[arg(long)]
     pub no_tui: bool,
@@ -69,6 +72,9 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     }
     if args.no_tui {
         fire_args.push("--no-tui".into());
+    }
+    if args.tui {
+        fire_args.push("--tui".into());
     }
     let cli = <crate::Cli as clap::Parser>::try_parse_from(
         std::iter::once("veriff-mock".to_owned()).chain(fire_args),

@@ -378,6 +378,11 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         .unwrap_or_else(|| DEFAULT_INTEGRATION_ID.to_owned());
     // Refuses an API key or integration id that cannot be a header value.
     Signer::new(secret.clone(), &api_key)?.integration_id(&integration_id)?;
+    anyhow::ensure!(
+        !args.tui || io.terminal,
+        "--tui needs a terminal, and stdout is not one; run it in a terminal, or drop --tui \
+         (the run then prints a line per attempt)"
+    );
     let tui = !args.no_tui && (args.tui || io.terminal);
     Ok(Plan {
         embedded: routes.is_none().then(EmbeddedReceiver::default),
