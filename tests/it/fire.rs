@@ -672,6 +672,37 @@ fn resend_exits_1_when_not_acknowledged_and_retries_per_its_schedule() {
 }
 
 #[test]
+fn a_second_run_on_a_store_in_use_is_refused_before_it_sends() {
+    let rt = runtime();
+    let receiver = rt.block_on(independent::start("l"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("d.db");
+    let s = store.to_str().unwrap();
+    let url = receiver.url();
+    let args = [
+        "fire", "--to", &url, "--kind", "event", "--count", "3", "--secret", "l", "--store", s,
+    ];
+    // What a run in progress holds.
+    let held = std::fs::File::create(dir.path().join("d.db.lock")).unwrap();
+    held.try_lock().unwrap();
+    let refused = run(&args);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("another veriff-mock run is using the store"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
+    assert!(receiver.seen().is_empty(), "nothing sent");
+    drop(held);
+    let ran = run(&args);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(receiver.seen().len(), 3);
+}
+
+#[test]
 fn compat_adds_new_event_types_and_keeps_every_session_whole() {
     let rt = runtime();
     let receiver = rt.block_on(independent::start("c"));

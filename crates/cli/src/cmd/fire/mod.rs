@@ -612,6 +612,12 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
             .vrf_headers(plan.vrf_headers)
             .legacy_signature(plan.legacy_signature);
         let source = JobSource::from_iter(signer, jobs);
+        let store = plan.engine.store_path.clone();
+        if let Some(parent) = store.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create the store folder {}", parent.display()))?;
+        }
+        let _lock = lock_store(&store)?;
         if !plan.seed_given && !matches!(plan.work, Work::Nothing) {
             writeln!(
                 io.err,
@@ -621,11 +627,6 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
         }
         if let Some(r) = &receiver {
             writeln!(io.err, "embedded receiver {}", r.config())?;
-        }
-        let store = plan.engine.store_path.clone();
-        if let Some(parent) = store.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create the store folder {}", parent.display()))?;
         }
         let summary = if plan.tui {
             crate::live::run_tui(&plan, source, targets, io).await?
@@ -679,6 +680,36 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
     });
     let summary = result?;
     Ok(summary.exit_code())
+}
+
+/// Holds `<store>.lock` for the run: two runs would hand out the same delivery ids. The lock
+/// goes with the process, however it ends (`kill -9` included).
+fn lock_store(store: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let mut name = store.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| {
+            format!(
+                "cannot create the store lock {}: pass --store PATH in a folder you can write",
+                path.display()
+            )
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another veriff-mock run is using the store {}: wait for it to end, or pass \
+             --store OTHER.db",
+            store.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock the store {}", path.display()))
+        }
+    }
 }
 
 /// Starts the embedded receiver on `runtime`, which then drives its connections.
