@@ -34,7 +34,7 @@ pub struct Config {
 }
 
 /// Where each kind is delivered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Routes {
     default: Option<String>,
     by_kind: BTreeMap<Kind, String>,

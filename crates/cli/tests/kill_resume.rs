@@ -382,3 +382,38 @@ fn a_second_ctrl_c_ends_hanging_attempts_at_once() {
         "left for fire --resume"
     );
 }
+
+#[test]
+fn a_killed_embedded_run_resumed_to_a_target_sends_what_it_had_not_queued() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("embedded.db");
+    // Five a second: most of the 40 payloads are not queued when it is killed.
+    let fire = Killed(
+        Command::new(BIN)
+            .args(["fire", "--kind", "decision", "--count", "40", "--rate", "5"])
+            .args(["--seed", "1", "--no-tui", "--store"])
+            .arg(&db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start fire"),
+    );
+    wait_until_stored(&db, "SELECT count(*) FROM deliveries", 3);
+    drop(fire); // kill -9
+    let (_receiver, url) = receiver(&[]);
+    let out = resume_with(&db, &["--to", &url, "--rate", "1000"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(
+        query(&db, "SELECT count(DISTINCT source_index) FROM deliveries"),
+        40,
+        "every payload of the run, regenerated from its seed"
+    );
+    assert_eq!(
+        query(
+            &db,
+            "SELECT count(*) FROM deliveries WHERE state = 'delivered'"
+        ),
+        40
+    );
+}

@@ -257,7 +257,9 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     let completing = args.resume && args.kinds.is_empty() && args.scenario.is_none();
     let retargeted = args.to.is_some() || args.config.is_some();
     let interrupted = if completing {
-        spec::latest(&args.store)?
+        // A run against an embedded receiver resumes only towards a target given now: its
+        // receiver's port died with it.
+        spec::latest(&args.store)?.filter(|(_, spec)| retargeted || !spec.is_embedded())
     } else {
         None
     };
@@ -359,8 +361,10 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
             });
             skip = spec::stored_indices(&args.store, spec)?;
         }
-        (None, Some(routes)) if !matches!(work, Work::Nothing) => {
-            engine.run_spec = Some(spec::RunSpec::of(args, routes, seed).to_text());
+        (None, routes) if !matches!(work, Work::Nothing) => {
+            // An embedded receiver's run records no target: `--resume --to URL` completes it.
+            let routes = routes.clone().unwrap_or_default();
+            engine.run_spec = Some(spec::RunSpec::of(args, &routes, seed).to_text());
         }
         _ => {}
     }

@@ -94,6 +94,11 @@ impl RunSpec {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// Whether the run fired at an embedded receiver (no target of its own).
+    pub fn is_embedded(&self) -> bool {
+        self.default_url.is_none() && self.urls.is_empty()
+    }
+
     /// The stored routes.
     pub fn routes(&self) -> anyhow::Result<Routes> {
         Routes::from_parts(self.default_url.clone(), &self.urls)
