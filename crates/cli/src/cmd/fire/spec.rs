@@ -44,6 +44,12 @@ pub struct RunSpec {
     /// Absent in the specs of earlier versions: 9104 then.
     #[serde(default = "table_abandoned_code")]
     abandoned_code: u16,
+    /// Whether the run signed with a secret of the user's own (never the secret itself).
+    #[serde(default)]
+    own_secret: bool,
+    /// The API key sent in X-AUTH-CLIENT (stored with every request's headers anyway).
+    #[serde(default)]
+    api_key: Option<String>,
 }
 
 fn table_abandoned_code() -> u16 {
@@ -86,6 +92,8 @@ impl RunSpec {
             compat: args.compat,
             tamper_rate: args.tamper_rate,
             abandoned_code: args.abandoned_code,
+            own_secret: args.secret.is_some(),
+            api_key: args.api_key.clone(),
         }
     }
 
@@ -140,6 +148,16 @@ impl RunSpec {
         a.count = self.count;
         a.seed = Some(self.seed);
         a.abandoned_code = self.abandoned_code;
+        // Payloads not queued yet are signed now: with the run's own secret, never silently
+        // with the public test secret instead.
+        anyhow::ensure!(
+            !self.own_secret || given.secret.is_some(),
+            "the interrupted run signed with your own secret, which is never stored: pass \
+             --secret or set VERIFF_SHARED_SECRET to resume it"
+        );
+        if a.api_key.is_none() {
+            a.api_key.clone_from(&self.api_key);
+        }
         macro_rules! unless_given {
             ($field:ident, $default:expr, $stored:expr) => {
                 if a.$field == $default {
@@ -275,5 +293,32 @@ mod tests {
             .remove("abandoned_code");
         let old: RunSpec = serde_json::from_value(old).expect("an older spec still reads");
         assert_eq!(old, given);
+    }
+
+    #[test]
+    fn resuming_a_run_signed_with_your_secret_needs_it_again_and_keeps_the_api_key() {
+        let own = spec(&[
+            "--to",
+            "http://127.0.0.1:1/",
+            "--secret",
+            "s3cr3t",
+            "--api-key",
+            "key-1",
+        ]);
+        assert!(!own.to_text().contains("s3cr3t"), "never stored");
+        let resume = |extra: &[&str]| {
+            let cli = Cli::try_parse_from(["veriff-mock", "fire", "--resume"].iter().chain(extra))
+                .expect("parses");
+            let Command::Fire(args) = cli.command else {
+                panic!("not fire")
+            };
+            own.merge_into(&args)
+        };
+        let err = resume(&[]).expect_err("no secret given").to_string();
+        assert!(err.contains("pass --secret"), "{err}");
+        let merged = resume(&["--secret", "s3cr3t"]).expect("merges");
+        assert_eq!(merged.api_key.as_deref(), Some("key-1"));
+        let merged = resume(&["--secret", "s3cr3t", "--api-key", "key-2"]).expect("merges");
+        assert_eq!(merged.api_key.as_deref(), Some("key-2"));
     }
 }
