@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 #[non_exhaustive]
 pub enum ReceiverError {
     /// The address could not be bound (in use, not local, no permission…).
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {source}{hint}", hint = bind_hint(source))]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
@@ -42,4 +42,20 @@ pub enum ReceiverError {
     /// An empty API key was required.
     #[error("the API key to require is empty")]
     EmptyApiKey,
+}
+
+/// What to do about a bind error.
+fn bind_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            "; another program has that port: pick another --port, or --port 0 for any free one"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "; ports below 1024 need privileges: pick a --port of 1024 or more, or --port 0"
+        }
+        std::io::ErrorKind::AddrNotAvailable => {
+            "; that address is not on this machine: bind 127.0.0.1, or one of its own addresses"
+        }
+        _ => "",
+    }
 }

@@ -70,12 +70,15 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// SQLite refused to open the file (missing, not a database, locked…).
-    #[error("cannot open the delivery store {path:?}: {source}")]
+    #[error(
+        "cannot open the delivery store {path:?}: {reason}; pass --store PATH, a file in a \
+         folder you can write"
+    )]
     Open {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: rusqlite::Error,
+        /// Why (SQLite's words; kept out of the error chain, which would say it twice).
+        reason: rusqlite::Error,
     },
     /// The file was written by a newer veriff-mock.
     #[error(
@@ -95,9 +98,31 @@ pub enum StoreError {
         /// What is wrong.
         reason: String,
     },
-    /// A query failed.
-    #[error("delivery store query failed: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// A query failed. (SQLite's words are in the message, not chained as a source: the
+    /// one-line error would say them twice.)
+    #[error("delivery store query failed: {0}{hint}", hint = sqlite_hint(.0))]
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sqlite(e)
+    }
+}
+
+/// What to do about a failed query, when SQLite's words say it.
+fn sqlite_hint(e: &rusqlite::Error) -> &'static str {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::ReadOnly) => {
+            "; the store (or its folder) is read-only: make it writable, or pass --store PATH"
+        }
+        Some(ErrorCode::DiskFull) => "; the disk is full: free some space, or pass --store PATH",
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            "; another program holds the store: wait for it, or pass --store PATH"
+        }
+        _ => "",
+    }
 }
 
 /// State of a delivery.
@@ -358,9 +383,9 @@ impl Store {
                 source,
             })?;
         }
-        let conn = Connection::open(&path).map_err(|source| StoreError::Open {
+        let conn = Connection::open(&path).map_err(|reason| StoreError::Open {
             path: path.clone(),
-            source,
+            reason,
         })?;
         let garbled = |e: rusqlite::Error| StoreError::Garbled {
             path: path.clone(),
@@ -410,9 +435,9 @@ impl Store {
             &path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|source| StoreError::Open {
+        .map_err(|reason| StoreError::Open {
             path: path.clone(),
-            source,
+            reason,
         })?;
         let version = schema_version(&conn, &path)?;
         if version < SCHEMA_VERSION {

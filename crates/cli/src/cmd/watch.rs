@@ -26,7 +26,10 @@ pub fn run(args: &WatchArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     );
     anyhow::ensure!(
         io.terminal,
-        "watch needs a terminal; for a script, read the store with `fire --output ndjson` instead"
+        "watch needs a terminal, and stdout is not one; from a script, query the store with \
+         sqlite3 (README: The delivery store), e.g. sqlite3 {} \"select id, kind, state from \
+         deliveries\"",
+        args.store.display()
     );
     let store = Store::open_read_only(&args.store)
         .with_context(|| format!("cannot open the delivery store {}", args.store.display()))?;
