@@ -444,6 +444,39 @@ fn config_routes_each_kind_to_its_url() {
         |s| Webhook::parse(&s.body).unwrap().kind() == Some(veriff_mock_contract::Kind::Event)
     ));
     assert_eq!(others.seen().len(), 6, "started + submitted per session");
+
+    // Only the kinds a scenario sends need a URL.
+    let only_decisions = dir.path().join("decisions.toml");
+    std::fs::write(
+        &only_decisions,
+        format!("[urls]\ndecision = \"{}\"\n", decisions.url()),
+    )
+    .unwrap();
+    let with = |scenario: &str| {
+        run(&[
+            "fire",
+            "--config",
+            only_decisions.to_str().unwrap(),
+            "--scenario",
+            scenario,
+            "--count",
+            "2",
+            "--time-scale",
+            "10000000",
+            "--store",
+            dir.path().join("e.db").to_str().unwrap(),
+        ])
+    };
+    let expired = with("expired");
+    assert_eq!(expired.code, 0, "{}", expired.stderr);
+    assert_eq!(decisions.seen().len(), 5);
+    let approved = with("approved");
+    assert_eq!(approved.code, 2, "{}", approved.stderr);
+    assert!(
+        approved.stderr.contains("no URL for kind event"),
+        "{}",
+        approved.stderr
+    );
 }
 
 #[test]

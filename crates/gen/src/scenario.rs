@@ -82,6 +82,27 @@ impl Scenario {
         }
     }
 
+    /// The kinds of webhook this scenario sends (the URLs a run of it needs).
+    #[must_use]
+    pub const fn kinds(self) -> &'static [Kind] {
+        match self {
+            Scenario::Approved | Scenario::Resubmission | Scenario::Abandoned => {
+                &[Kind::Event, Kind::Decision]
+            }
+            Scenario::Declined => &[Kind::Event, Kind::Decision, Kind::UserStatus],
+            Scenario::Expired => &[Kind::Decision],
+            Scenario::Aml => &[Kind::Event, Kind::Decision, Kind::Watchlist],
+            Scenario::FullAuto => &[Kind::Event, Kind::FullAuto],
+            Scenario::Mixed => &[
+                Kind::Event,
+                Kind::Decision,
+                Kind::UserStatus,
+                Kind::Watchlist,
+                Kind::FullAuto,
+            ],
+        }
+    }
+
     /// The timeline of session `session` under `generator`'s seed and anchor (its kind, status
     /// and overrides are not used): `(offset from the session's creation, payload)`, ordered by
     /// offset.

@@ -35,6 +35,9 @@ fn every_scenario_is_ordered_one_session_and_valid() {
                 }
             }
             assert_eq!(steps, scenario.timeline(&g, session), "reproducible");
+            for (_, p) in &steps {
+                assert!(scenario.kinds().contains(&p.kind), "{scenario}: {}", p.kind);
+            }
         }
     }
 }

@@ -447,7 +447,7 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
     let kinds: Vec<Kind> = match &plan.work {
         Work::Nothing => Vec::new(),
         Work::Bulk { kinds, .. } => kinds.clone(),
-        Work::Sessions { .. } => Kind::ALL.to_vec(),
+        Work::Sessions { scenario, .. } => scenario.kinds().to_vec(),
     };
     let mut urls = HashMap::new();
     for kind in kinds {
