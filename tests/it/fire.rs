@@ -736,6 +736,52 @@ fn a_second_run_on_a_store_in_use_is_refused_before_it_sends() {
 }
 
 #[test]
+fn a_session_s_webhooks_arrive_in_order_even_when_their_gaps_scale_to_nothing() {
+    let rt = runtime();
+    let receiver = rt.block_on(independent::start(veriff_mock::DEFAULT_SECRET));
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = 40u64;
+    let count = sessions.to_string();
+    // At this scale every gap of a session is well under a millisecond.
+    let out = run(&[
+        "fire",
+        "--to",
+        &receiver.url(),
+        "--scenario",
+        "mixed",
+        "--count",
+        &count,
+        "--seed",
+        "6",
+        "--time-scale",
+        "1000000000",
+        "--concurrency",
+        "64",
+        "--store",
+        dir.path().join("d.db").to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let seen = receiver.seen();
+    let generator = veriff_mock_gen::Generator::from_seed(6);
+    let mut checked = 0;
+    for session in 0..sessions {
+        let expected: Vec<Vec<u8>> = veriff_mock_gen::Scenario::Mixed
+            .timeline(&generator, session)
+            .into_iter()
+            .map(|(_, p)| p.body.to_vec())
+            .collect();
+        let arrived: Vec<Vec<u8>> = seen
+            .iter()
+            .filter(|s| expected.contains(&s.body))
+            .map(|s| s.body.clone())
+            .collect();
+        assert_eq!(arrived, expected, "session {session} out of order");
+        checked += expected.len();
+    }
+    assert_eq!(checked, seen.len());
+}
+
+#[test]
 fn compat_adds_new_event_types_and_keeps_every_session_whole() {
     let rt = runtime();
     let receiver = rt.block_on(independent::start("c"));

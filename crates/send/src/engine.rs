@@ -377,6 +377,8 @@ pub fn start_with_transport(
         fresh: VecDeque::new(),
         block_left: 0,
         manual: VecDeque::new(),
+        session_first: FxHashMap::default(),
+        parked: FxHashMap::default(),
         in_flight: 0,
         paused: false,
         rng: config.chaos.seed,
@@ -451,6 +453,8 @@ struct Entry {
     new: bool,
     /// Loaded from the store for a manual resend only; forgotten after it.
     ephemeral: bool,
+    /// The session of a timeline job (scenarios): its webhooks go out in order.
+    session: Option<Arc<str>>,
 }
 
 struct Done {
@@ -503,6 +507,12 @@ struct Scheduler {
     writer_gone: bool,
     max_payloads: usize,
     reader: Arc<std::sync::Mutex<Option<Store>>>,
+    /// Per session, the delivery whose first attempt is in flight: the session's next webhook
+    /// waits for that attempt to end, so a receiver gets a session's webhooks in causal order
+    /// however small the scaled gaps between them.
+    session_first: FxHashMap<Arc<str>, DeliveryId>,
+    /// Deliveries waiting for the first attempt of the key to end.
+    parked: FxHashMap<DeliveryId, Vec<DeliveryId>>,
 }
 
 /// Only retries waiting at least this long are evicted from memory.
@@ -574,6 +584,11 @@ impl Scheduler {
             .not_before
             .map(|d| self.policy.scale(d))
             .map(|d| self.start + d);
+        let session = job
+            .session_id
+            .as_deref()
+            .filter(|_| job.not_before.is_some())
+            .map(Arc::<str>::from);
         self.entries.insert(
             id,
             Entry {
@@ -587,6 +602,7 @@ impl Scheduler {
                 next_at_ms: None,
                 new: true,
                 ephemeral: false,
+                session,
             },
         );
         let due_ms = due.map_or(now_ms, |due| {
@@ -751,6 +767,9 @@ impl Scheduler {
             }
             return;
         }
+        if trigger == Trigger::Scheduled && self.park_behind_session(id) {
+            return;
+        }
         let Some(e) = self.entries.get_mut(&id) else {
             return;
         };
@@ -778,6 +797,52 @@ impl Scheduler {
         self.spawn_attempt(payload, attempt, policy_attempt, trigger);
         if first_of_new && self.chance(dup_rate) {
             self.dispatch_duplicate(id).await;
+        }
+    }
+
+    /// For a timeline job's first attempt: waits (true) while an earlier webhook of its session
+    /// is on its first attempt, else marks the session busy with this one. Not with `--shuffle`,
+    /// which asks for disorder.
+    fn park_behind_session(&mut self, id: DeliveryId) -> bool {
+        if self.chaos.shuffle_window > 1 {
+            return false;
+        }
+        let Some(session) = self
+            .entries
+            .get(&id)
+            .filter(|e| e.attempts == 0 && e.new)
+            .and_then(|e| e.session.clone())
+        else {
+            return false;
+        };
+        match self.session_first.get(&session) {
+            Some(&blocker) if blocker != id => {
+                self.parked.entry(blocker).or_default().push(id);
+                // Woken through the heap, whose pop counts it out of the delayed jobs again.
+                self.delayed_new += 1;
+                true
+            }
+            _ => {
+                self.session_first.insert(session, id);
+                false
+            }
+        }
+    }
+
+    /// The first attempt of `id` ended: its session's next webhook may go.
+    fn release_session(&mut self, id: DeliveryId) {
+        if let Some(session) = self.entries.get(&id).and_then(|e| e.session.clone())
+            && self.session_first.get(&session) == Some(&id)
+        {
+            self.session_first.remove(&session);
+        }
+        if let Some(waiting) = self.parked.remove(&id) {
+            // Due at the run's start: ahead of any webhook that fell due while they waited, so
+            // the session's next one in order goes first.
+            let first = self.start;
+            for w in waiting {
+                self.schedule(w, first);
+            }
         }
     }
 
@@ -839,6 +904,9 @@ impl Scheduler {
 
     async fn on_done(&mut self, d: Done) {
         self.in_flight = self.in_flight.saturating_sub(1);
+        if d.trigger == Trigger::Scheduled && d.policy_attempt == 1 {
+            self.release_session(d.id);
+        }
         let policy = self.policy.clone();
         let Some(e) = self.entries.get_mut(&d.id) else {
             return;
@@ -1058,6 +1126,7 @@ impl Scheduler {
                 next_at_ms: s.next_attempt_at_ms,
                 new: false,
                 ephemeral,
+                session: None,
             },
         );
         id
