@@ -29,6 +29,17 @@ fn ndjson(out: &Output) -> Vec<Value> {
         .collect()
 }
 
+/// A receiver (default secret) that answers 500 to the first 3 attempts of every payload.
+fn fails_thrice(rt: &tokio::runtime::Runtime) -> veriff_mock_receiver::RunningReceiver {
+    rt.block_on(
+        Receiver::builder()
+            .secret(veriff_mock_contract::SharedSecret::new(veriff_mock::DEFAULT_SECRET).unwrap())
+            .status_sequence([500, 500, 500])
+            .start(),
+    )
+    .unwrap()
+}
+
 fn store_count(path: &Path, sql: &str) -> i64 {
     let c = rusqlite::Connection::open(path).unwrap();
     c.query_row(sql, [], |r| r.get(0)).unwrap()
@@ -37,16 +48,7 @@ fn store_count(path: &Path, sql: &str) -> i64 {
 #[test]
 fn three_failures_then_success_for_200_payloads() {
     let rt = runtime();
-    let receiver = rt
-        .block_on(
-            Receiver::builder()
-                .secret(
-                    veriff_mock_contract::SharedSecret::new(veriff_mock::DEFAULT_SECRET).unwrap(),
-                )
-                .status_sequence([500, 500, 500])
-                .start(),
-        )
-        .unwrap();
+    let receiver = fails_thrice(&rt);
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("d.db");
     let out = run(&[
@@ -641,16 +643,7 @@ fn resend_delivers_the_stored_bytes_again_as_manual() {
 fn resend_exits_1_when_not_acknowledged_and_retries_per_its_schedule() {
     let rt = runtime();
     // Every payload gets 500 three times, then 200.
-    let receiver = rt
-        .block_on(
-            Receiver::builder()
-                .secret(
-                    veriff_mock_contract::SharedSecret::new(veriff_mock::DEFAULT_SECRET).unwrap(),
-                )
-                .status_sequence([500, 500, 500])
-                .start(),
-        )
-        .unwrap();
+    let receiver = fails_thrice(&rt);
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("d.db");
     let s = store.to_str().unwrap();
