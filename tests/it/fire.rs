@@ -708,8 +708,9 @@ fn a_second_run_on_a_store_in_use_is_refused_before_it_sends() {
     let args = [
         "fire", "--to", &url, "--kind", "event", "--count", "3", "--secret", "l", "--store", s,
     ];
-    // What a run in progress holds.
-    let held = std::fs::File::create(dir.path().join("d.db.lock")).unwrap();
+    // What a run in progress holds: a lock named after the store's real path.
+    let lock = std::fs::canonicalize(dir.path()).unwrap().join("d.db.lock");
+    let held = std::fs::File::create(&lock).unwrap();
     held.try_lock().unwrap();
     let refused = run(&args);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
@@ -726,6 +727,38 @@ fn a_second_run_on_a_store_in_use_is_refused_before_it_sends() {
     let ran = run(&args);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert_eq!(receiver.seen().len(), 3);
+
+    // Another path to the same store shares its lock.
+    let link = dir.path().join("link.db");
+    std::os::unix::fs::symlink(&store, &link).unwrap();
+    let held = std::fs::File::create(&lock).unwrap();
+    held.try_lock().unwrap();
+    let via_link = run(&[
+        "fire",
+        "--to",
+        &url,
+        "--kind",
+        "event",
+        "--secret",
+        "l",
+        "--store",
+        link.to_str().unwrap(),
+    ]);
+    assert_eq!(via_link.code, 2, "{}", via_link.stderr);
+    assert_eq!(receiver.seen().len(), 3, "nothing sent");
+    drop(held);
+
+    // A folder is not a store.
+    let folder = run(&[
+        "fire",
+        "--kind",
+        "event",
+        "--store",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(folder.code, 2, "{}", folder.stderr);
+    assert!(folder.stderr.contains("is a folder"), "{}", folder.stderr);
+    assert_eq!(folder.stderr.lines().count(), 1, "{}", folder.stderr);
 }
 
 #[test]

@@ -257,7 +257,7 @@ fn bad_input_is_one_line_and_exit_2() {
         (&["generate", "--format", "xml"], "xml"),
         (
             &["generate", "--abandoned-code", "9999"],
-            "use 9104 or 9121",
+            "use 9104 (the status-codes table) or 9121",
         ),
     ];
     for (args, expected) in cases {

@@ -69,10 +69,18 @@ pub enum StoreError {
         /// Why.
         source: std::io::Error,
     },
+    /// The path is a folder.
+    #[error(
+        "the delivery store {path:?} is a folder, not a file: pass --store FOLDER/deliveries.db"
+    )]
+    IsFolder {
+        /// The folder.
+        path: PathBuf,
+    },
     /// SQLite refused to open the file (missing, not a database, locked…).
     #[error(
-        "cannot open the delivery store {path:?}: {reason}; pass --store PATH, a file in a \
-         folder you can write"
+        "cannot open the delivery store {path:?}: {reason}; it and its folder must be writable \
+         (a store is written even to be read), or pass --store PATH"
     )]
     Open {
         /// The file.
@@ -338,11 +346,29 @@ CREATE INDEX attempts_delivery ON attempts(delivery_id, attempt);
 PRAGMA user_version = 1;
 ";
 
+/// A folder where the store file should be.
+fn refuse_folder(path: &Path) -> Result<(), StoreError> {
+    if path.is_dir() {
+        return Err(StoreError::IsFolder {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 /// Sets the busy timeout and reads the schema version, refusing a store from a newer version.
 fn schema_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
-    let garbled = |e: rusqlite::Error| StoreError::Garbled {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
+    let garbled = |e: rusqlite::Error| match e.sqlite_error_code() {
+        // Not damage: the file or its folder cannot be written (a store in WAL mode needs to
+        // write its -shm file even to be read).
+        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen) => StoreError::Open {
+            path: path.to_path_buf(),
+            reason: e,
+        },
+        _ => StoreError::Garbled {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        },
     };
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(garbled)?;
@@ -377,6 +403,7 @@ impl Store {
     /// [`StoreError`]: folder, open, newer version, garbled file.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
+        refuse_folder(&path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
                 path: dir.to_path_buf(),
@@ -431,6 +458,7 @@ impl Store {
     /// [`StoreError`]: missing file, newer version, garbled file.
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
+        refuse_folder(&path)?;
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,

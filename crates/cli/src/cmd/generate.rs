@@ -90,9 +90,7 @@ pub(crate) fn parse_abandoned_code(s: &str) -> Result<u16, String> {
     match s.trim() {
         "9104" => Ok(9104),
         "9121" => Ok(9121),
-        _ => Err(format!(
-            "{s:?} is not a code of abandoned decisions; use 9104 or 9121"
-        )),
+        _ => Err("use 9104 (the status-codes table) or 9121 (one API page)".to_owned()),
     }
 }
 

@@ -54,11 +54,17 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     let runtime = crate::runtime()?;
     // One round resends every id still unacknowledged; a failed round waits as the schedule says
     // (Retry-After honoured within its bounds), then the next one resends what failed.
-    let mut ids = args.ids.clone();
+    // Each id once, in the order given.
+    let mut ids: Vec<DeliveryId> = Vec::new();
+    for id in &args.ids {
+        if !ids.contains(id) {
+            ids.push(*id);
+        }
+    }
     let mut round = 0u32;
     loop {
         round += 1;
-        let (summary, missing) = runtime.block_on(resend_round(args, &ids, io))?;
+        let (summary, missing) = runtime.block_on(resend_round(args, &retry, &ids, io))?;
         if summary.stopped {
             return Ok(summary.exit_code());
         }
@@ -78,10 +84,14 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
                 .join(", ")
         };
         let Some(wait) = wait else {
+            let hint = if retry.max_attempts() > 1 {
+                "the retry schedule is used up; check the receiver"
+            } else {
+                "pass --retry-schedule (e.g. 5s,1m) to retry, or check the receiver"
+            };
             writeln!(
                 io.err,
-                "not acknowledged after {round} resend(s): {}; pass --retry-schedule (e.g. 5s,1m) \
-                 to retry, or check the receiver",
+                "not acknowledged after {round} resend(s): {}; {hint}",
                 list(&failed)
             )?;
             return Ok(1);
@@ -107,12 +117,14 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
 /// Resends `ids` once each; the summary, and whether some id is not in the store.
 async fn resend_round(
     args: &ResendArgs,
+    retry: &RetryPolicy,
     ids: &[DeliveryId],
     io: &mut Io<'_>,
 ) -> anyhow::Result<(Summary, bool)> {
     let mut config = EngineConfig::default();
     config.store_path.clone_from(&args.store);
-    config.retry = RetryPolicy::none();
+    // Manual attempts are not retried by the engine (rounds do that); the schedule is shown.
+    config.retry = retry.clone();
     config.http.timeout = args.timeout;
     config.resend = ids.to_vec();
     config.run_label = "resend".into();
@@ -121,8 +133,8 @@ async fn resend_round(
     if let Ok(store) = veriff_mock_send::Store::open_read_only(&args.store) {
         text = text.naming_from(store);
     }
-    let (engine, events) = veriff_mock_send::start(config, JobSource::none())
-        .with_context(|| format!("cannot open the delivery store {}", args.store.display()))?;
+    let (engine, events) =
+        veriff_mock_send::start(config, JobSource::none()).context("cannot resend")?;
     let stopper = engine.control();
     let stop = tokio::spawn(async move {
         crate::shutdown_signal().await;
@@ -146,8 +158,7 @@ fn unacknowledged(
     ids: &[DeliveryId],
     policy: &RetryPolicy,
 ) -> anyhow::Result<Vec<(DeliveryId, Outcome)>> {
-    let store = veriff_mock_send::Store::open_read_only(store)
-        .with_context(|| format!("cannot read the delivery store {}", store.display()))?;
+    let store = veriff_mock_send::Store::open_read_only(store).context("cannot resend")?;
     let mut failed = Vec::new();
     for &id in ids {
         let Some(d) = store.delivery(id)? else {

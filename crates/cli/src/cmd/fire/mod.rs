@@ -689,6 +689,21 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
 /// Holds `<store>.lock` for the run: two runs would hand out the same delivery ids. The lock
 /// goes with the process, however it ends (`kill -9` included).
 fn lock_store(store: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    anyhow::ensure!(
+        !store.is_dir(),
+        "the delivery store {} is a folder, not a file: pass --store FOLDER/deliveries.db",
+        store.display()
+    );
+    // Named after the file itself, so another path to it (a symlink, `./x.db`) shares the lock.
+    let store = &std::fs::canonicalize(store).unwrap_or_else(|_| {
+        let dir = store
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        std::fs::canonicalize(dir)
+            .map(|d| d.join(store.file_name().unwrap_or_default()))
+            .unwrap_or_else(|_| store.to_path_buf())
+    });
     let mut name = store.as_os_str().to_owned();
     name.push(".lock");
     let path = PathBuf::from(name);
