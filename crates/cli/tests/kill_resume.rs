@@ -417,3 +417,48 @@ fn a_killed_embedded_run_resumed_to_a_target_sends_what_it_had_not_queued() {
         40
     );
 }
+
+#[test]
+fn resume_completes_a_killed_run_even_after_another_run_used_the_store() {
+    let (_receiver, url) = receiver(&[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("d.db");
+    let killed = Killed(
+        Command::new(BIN)
+            .args(["fire", "--to", &url, "--kind", "decision", "--count", "40"])
+            .args(["--rate", "5", "--seed", "3", "--no-tui", "--store"])
+            .arg(&db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start fire"),
+    );
+    wait_until_stored(&db, "SELECT count(*) FROM deliveries", 3);
+    drop(killed); // kill -9
+    let other = Command::new(BIN)
+        .args(["fire", "--to", &url, "--kind", "event", "--count", "3"])
+        .args(["--no-tui", "--store"])
+        .arg(&db)
+        .output()
+        .expect("another run");
+    assert_eq!(other.status.code(), Some(0));
+    let out = resume_with(&db, &["--rate", "1000"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(
+        query(
+            &db,
+            "SELECT count(*) FROM deliveries WHERE kind = 'decision' AND state = 'delivered'"
+        ),
+        40,
+        "{err}"
+    );
+    assert_eq!(
+        query(&db, "SELECT count(*) FROM deliveries WHERE kind = 'event'"),
+        3
+    );
+    // Completed: a second resume has nothing left to send.
+    let again = resume_with(&db, &[]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(query(&db, "SELECT count(*) FROM deliveries"), 43);
+}

@@ -1298,7 +1298,13 @@ impl Scheduler {
             .values()
             .filter(|e| !e.state.is_final() && !e.ephemeral)
             .count() as u64;
-        self.write(WriteOp::Finish { pending, stopped }).await;
+        let source_done = self.source_done;
+        self.write(WriteOp::Finish {
+            pending,
+            stopped,
+            source_done,
+        })
+        .await;
         stopped
     }
 }

@@ -4,7 +4,9 @@
 //! ```sql
 //! CREATE TABLE runs (
 //!   id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, label TEXT NOT NULL,
-//!   spec TEXT);                        -- the caller's job-stream description, for completing a run
+//!   spec TEXT,                         -- the caller's job-stream description, for completing a run
+//!   source_done INTEGER);              -- 1 once every job of the run's source was stored
+//!                                      -- (added to older stores when opened for writing)
 //! CREATE TABLE deliveries (
 //!   id INTEGER PRIMARY KEY,            -- delivery id, shown to people
 //!   run_id INTEGER NOT NULL,           -- the run that queued it
@@ -327,7 +329,8 @@ pub struct Store {
 
 const SCHEMA: &str = "
 CREATE TABLE runs (
-  id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, label TEXT NOT NULL, spec TEXT);
+  id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, label TEXT NOT NULL, spec TEXT,
+  source_done INTEGER);
 CREATE TABLE deliveries (
   id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL,
   kind TEXT NOT NULL, status_label TEXT, session_id TEXT, vendor_data TEXT,
@@ -449,7 +452,47 @@ impl Store {
         }
         let store = Self { conn, path };
         store.check_tables()?;
+        if !store.runs_have_source_done()? {
+            // Added after schema version 1 was published; older builds ignore it.
+            store
+                .conn
+                .execute_batch("ALTER TABLE runs ADD COLUMN source_done INTEGER")
+                .map_err(|e| StoreError::Garbled {
+                    path: store.path.clone(),
+                    reason: e.to_string(),
+                })?;
+        }
         Ok(store)
+    }
+
+    fn runs_have_source_done(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare("SELECT 1 FROM pragma_table_info('runs') WHERE name = 'source_done'")?
+            .exists([])?)
+    }
+
+    /// Runs that recorded a spec, newest first: `(run id, spec, every job of its source stored)`.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn runs_with_spec(&self) -> Result<Vec<(u64, String, bool)>, StoreError> {
+        let done = if self.runs_have_source_done()? {
+            "coalesce(source_done, 0)"
+        } else {
+            "0"
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT id, spec, {done} FROM runs WHERE spec IS NOT NULL ORDER BY id DESC"
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                to_u64(r.get(0)?),
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)? != 0,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Opens an existing store read-only (for `watch` and other readers while a run writes).

@@ -71,6 +71,8 @@ pub(crate) enum WriteOp {
     Finish {
         pending: u64,
         stopped: bool,
+        /// Every job of the run's source was stored.
+        source_done: bool,
     },
 }
 
@@ -459,7 +461,17 @@ fn commit_settled(
                     out.extend(event);
                 }
                 WriteOp::Event(e) => out.push(e),
-                WriteOp::Finish { pending, stopped } => {
+                WriteOp::Finish {
+                    pending,
+                    stopped,
+                    source_done,
+                } => {
+                    if source_done {
+                        tx.execute(
+                            "UPDATE runs SET source_done = 1 WHERE id = ?1",
+                            [i64::try_from(run_id).unwrap_or(i64::MAX)],
+                        )?;
+                    }
                     *finish = Some((pending, stopped));
                 }
             }
@@ -618,6 +630,7 @@ mod tests {
             WriteOp::Finish {
                 pending: 0,
                 stopped: false,
+                source_done: true,
             },
         ];
         let mut carried = Vec::new();

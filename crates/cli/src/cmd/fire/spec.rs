@@ -200,7 +200,25 @@ pub fn latest(store: &Path) -> anyhow::Result<Option<(String, RunSpec)>> {
     }
     let store = Store::open_read_only(store)
         .with_context(|| format!("cannot open the delivery store {}", store.display()))?;
-    let Some((run, text)) = store.latest_run_spec()? else {
+    // The newest run whose payloads were not all queued (killed or stopped early), unless a
+    // later run of the same payloads completed them; else the newest run, for its settings.
+    let runs = store.runs_with_spec()?;
+    let parsed: Vec<(u64, &String, Option<RunSpec>, bool)> = runs
+        .iter()
+        .map(|(id, text, done)| (*id, text, serde_json::from_str(text).ok(), *done))
+        .collect();
+    let unfinished = parsed.iter().find(|(_, _, spec, done)| {
+        !done
+            && spec.as_ref().is_some_and(|s| {
+                !parsed
+                    .iter()
+                    .any(|(_, _, o, d)| *d && o.as_ref().is_some_and(|o| o.same_stream(s)))
+            })
+    });
+    let Some((run, text)) = unfinished
+        .or(parsed.first())
+        .map(|(id, text, _, _)| (*id, (*text).clone()))
+    else {
         return Ok(None);
     };
     let spec: RunSpec = serde_json::from_str(&text)
