@@ -383,23 +383,29 @@ fn a_second_ctrl_c_ends_hanging_attempts_at_once() {
     );
 }
 
-#[test]
-fn a_killed_embedded_run_resumed_to_a_target_sends_what_it_had_not_queued() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("embedded.db");
-    // Five a second: most of the 40 payloads are not queued when it is killed.
+/// Starts `fire --kind decision --count 40 --rate 5` (plus `extra`) on `db` and kills it with
+/// `kill -9` once 3 deliveries are stored: most of its payloads are not queued yet.
+fn kill_9_early(db: &std::path::Path, extra: &[&str]) {
     let fire = Killed(
         Command::new(BIN)
             .args(["fire", "--kind", "decision", "--count", "40", "--rate", "5"])
-            .args(["--seed", "1", "--no-tui", "--store"])
-            .arg(&db)
+            .args(extra)
+            .args(["--no-tui", "--store"])
+            .arg(db)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start fire"),
     );
-    wait_until_stored(&db, "SELECT count(*) FROM deliveries", 3);
-    drop(fire); // kill -9
+    wait_until_stored(db, "SELECT count(*) FROM deliveries", 3);
+    drop(fire);
+}
+
+#[test]
+fn a_killed_embedded_run_resumed_to_a_target_sends_what_it_had_not_queued() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("embedded.db");
+    kill_9_early(&db, &["--seed", "1"]);
     let (_receiver, url) = receiver(&[]);
     let out = resume_with(&db, &["--to", &url, "--rate", "1000"]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -423,18 +429,7 @@ fn resume_completes_a_killed_run_even_after_another_run_used_the_store() {
     let (_receiver, url) = receiver(&[]);
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("d.db");
-    let killed = Killed(
-        Command::new(BIN)
-            .args(["fire", "--to", &url, "--kind", "decision", "--count", "40"])
-            .args(["--rate", "5", "--seed", "3", "--no-tui", "--store"])
-            .arg(&db)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start fire"),
-    );
-    wait_until_stored(&db, "SELECT count(*) FROM deliveries", 3);
-    drop(killed); // kill -9
+    kill_9_early(&db, &["--to", &url, "--seed", "3"]);
     let other = Command::new(BIN)
         .args(["fire", "--to", &url, "--kind", "event", "--count", "3"])
         .args(["--no-tui", "--store"])
