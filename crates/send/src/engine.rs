@@ -81,7 +81,7 @@ pub struct EngineConfig {
     /// million payloads does not hold their bodies in memory.
     pub max_payloads_in_memory: usize,
     /// The caller's description of how it builds its jobs (opaque to the engine), stored with the
-    /// run so an interrupted run can be completed (see [`Store::latest_run_spec`]).
+    /// run so an interrupted run can be completed (see [`Store::runs_with_spec`]).
     pub run_spec: Option<String>,
     /// With `resume`: where the pending deliveries go now, instead of the URL stored with them
     /// (their rows are updated, so the store keeps saying where each one was sent).

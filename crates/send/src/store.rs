@@ -769,21 +769,6 @@ impl Store {
         rows.map(|r| r.map_err(StoreError::from)).collect()
     }
 
-    /// The newest run that stored a job-stream spec: `(run id, spec)`.
-    ///
-    /// # Errors
-    /// [`StoreError::Sqlite`].
-    pub fn latest_run_spec(&self) -> Result<Option<(u64, String)>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT id, spec FROM runs WHERE spec IS NOT NULL ORDER BY id DESC LIMIT 1",
-                [],
-                |r| Ok((to_u64(r.get(0)?), r.get::<_, String>(1)?)),
-            )
-            .optional()?)
-    }
-
     /// The stream positions already stored by every run with this exact spec, ascending.
     ///
     /// # Errors

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Args;
 use veriff_mock_send::{
     DeliveryId, EngineConfig, ErrorKind, JobSource, Outcome, RetryPolicy, Summary,
-    parse_retry_after,
+    headers_from_text, parse_retry_after,
 };
 
 use crate::Io;
@@ -52,8 +52,6 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     );
     let retry: RetryPolicy = crate::cmd::fire::parse_retry(&args.retry_schedule)?;
     let runtime = crate::runtime()?;
-    // One round resends every id still unacknowledged; a failed round waits as the schedule says
-    // (Retry-After honoured within its bounds), then the next one resends what failed.
     // Each id once, in the order given.
     let mut ids: Vec<DeliveryId> = Vec::new();
     for id in &args.ids {
@@ -61,6 +59,8 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
             ids.push(*id);
         }
     }
+    // One round resends every id still unacknowledged; a failed round waits as the schedule says
+    // (Retry-After honoured within its bounds), then the next one resends what failed.
     let mut round = 0u32;
     loop {
         round += 1;
@@ -135,13 +135,7 @@ async fn resend_round(
     }
     let (engine, events) =
         veriff_mock_send::start(config, JobSource::none()).context("cannot resend")?;
-    let stopper = engine.control();
-    let stop = tokio::spawn(async move {
-        crate::shutdown_signal().await;
-        stopper.stop();
-        crate::shutdown_signal().await;
-        stopper.stop_now();
-    });
+    let stop = crate::cmd::fire::stop_on_signals(engine.control());
     let printed = crate::cmd::fire::print_events(events, args.output, text, io).await;
     let summary = engine.wait().await.context("the resend failed");
     stop.abort();
@@ -170,16 +164,12 @@ fn unacknowledged(
         let outcome = match (last.http_status, last.error_kind.as_deref()) {
             (Some(code), _) => Outcome::Status {
                 code,
-                retry_after: last
-                    .response_headers
-                    .lines()
-                    .find_map(|l| {
-                        let (name, value) = l.split_once(':')?;
-                        name.trim()
-                            .eq_ignore_ascii_case("retry-after")
-                            .then_some(value)
-                    })
-                    .and_then(|v| parse_retry_after(v, last.finished_at_ms)),
+                retry_after: headers_from_text(&last.response_headers)
+                    .into_iter()
+                    .find(|(name, _)| name == http::header::RETRY_AFTER)
+                    .and_then(|(_, value)| {
+                        parse_retry_after(value.to_str().ok()?, last.finished_at_ms)
+                    }),
             },
             (None, kind) => Outcome::Error(
                 kind.and_then(ErrorKind::from_name)

@@ -637,22 +637,7 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
         } else {
             let (engine, events) = veriff_mock_send::start(plan.engine.clone(), source)
                 .with_context(|| format!("cannot start deliveries (store {})", store.display()))?;
-            let stopper = engine.control();
-            let stop = tokio::spawn(async move {
-                crate::shutdown_signal().await;
-                stopper.stop();
-                // Attempts in flight may finish within the grace period; a second signal ends
-                // them at once. Said on stderr, so a quiet wait does not look like a hang.
-                use std::io::Write as _;
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "stopping: attempts in flight get up to {} s to finish; press Ctrl-C again \
-                     to stop now",
-                    stopper.grace().as_secs()
-                );
-                crate::shutdown_signal().await;
-                stopper.stop_now();
-            });
+            let stop = stop_on_signals(engine.control());
             let mut text = if plan.embedded.is_none() {
                 crate::printer::TextPrinter::default()
             } else {
@@ -684,6 +669,24 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
     });
     let summary = result?;
     Ok(summary.exit_code())
+}
+
+/// Ctrl-C (or SIGTERM) stops the run; attempts in flight may finish within the grace period,
+/// and a second signal ends them at once. Abort the task when the run ends.
+pub(crate) fn stop_on_signals(stopper: veriff_mock_send::Control) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        crate::shutdown_signal().await;
+        stopper.stop();
+        // Said on stderr, so a quiet wait does not look like a hang.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "stopping: attempts in flight get up to {} s to finish; press Ctrl-C again to stop now",
+            stopper.grace().as_secs()
+        );
+        crate::shutdown_signal().await;
+        stopper.stop_now();
+    })
 }
 
 /// Holds `<store>.lock` for the run: two runs would hand out the same delivery ids. The lock

@@ -200,8 +200,8 @@ pub fn latest(store: &Path) -> anyhow::Result<Option<(String, RunSpec)>> {
     }
     let store = Store::open_read_only(store)
         .with_context(|| format!("cannot open the delivery store {}", store.display()))?;
-    // The newest run whose payloads were not all queued (killed or stopped early), unless a
-    // later run of the same payloads completed them; else the newest run, for its settings.
+    // The newest run whose payloads were not all queued (killed or stopped early), unless
+    // another run of the same payloads completed them; else the newest run, for its settings.
     let runs = store.runs_with_spec()?;
     let parsed: Vec<(u64, &String, Option<RunSpec>, bool)> = runs
         .iter()
