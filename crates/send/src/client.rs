@@ -318,7 +318,7 @@ impl HttpTransport {
 
     async fn attempt(&self, payload: &Payload) -> AttemptResult {
         let start = Instant::now();
-        let deadline = start + self.timeout;
+        let deadline = crate::engine::later(start, self.timeout);
         let failed = |(kind, detail): Failure| AttemptResult {
             error: Some(kind),
             detail: Some(detail),

@@ -429,13 +429,24 @@ impl Bucket {
             Ok(())
         } else {
             let wait = (1.0 - self.tokens) / self.rate;
-            Err(now + Duration::from_secs_f64(wait.max(0.000_1)))
+            Err(later(
+                now,
+                Duration::try_from_secs_f64(wait.max(0.000_1)).unwrap_or(Duration::MAX),
+            ))
         }
     }
 
     fn take(&mut self) {
         self.tokens -= 1.0;
     }
+}
+
+/// `now + wait`, capped at a year: a tiny `--time-scale` or `--rate` makes waits of ages, longer
+/// than the clock can hold (tokio's timer itself stops at about two years from its start), and
+/// such a wait never ends within a run anyway.
+pub(crate) fn later(now: Instant, wait: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(365 * 86_400);
+    now.checked_add(wait.min(FAR)).unwrap_or(now)
 }
 
 struct Entry {
@@ -583,7 +594,7 @@ impl Scheduler {
         let due = job
             .not_before
             .map(|d| self.policy.scale(d))
-            .map(|d| self.start + d);
+            .map(|d| later(self.start, d));
         let session = job
             .session_id
             .as_deref()
@@ -1034,7 +1045,7 @@ impl Scheduler {
         if let Some(wait) = reschedule
             && !self.cancel.is_cancelled()
         {
-            self.schedule(d.id, Instant::now() + wait);
+            self.schedule(d.id, later(Instant::now(), wait));
             // Many deliveries waiting a long time: keep their bytes only in the store.
             if wait >= EVICT_MIN_WAIT
                 && self.entries.len() > self.max_payloads
@@ -1222,8 +1233,10 @@ impl Scheduler {
                     .await;
                 }
             } else {
-                let due =
-                    Instant::now() + Duration::from_millis(u64::try_from(due_in).unwrap_or(0));
+                let due = later(
+                    Instant::now(),
+                    Duration::from_millis(u64::try_from(due_in).unwrap_or(0)),
+                );
                 self.schedule(id, due);
             }
         }

@@ -278,6 +278,37 @@ async fn rate_limit_paces_attempts() {
     );
 }
 
+/// A tiny `--time-scale` or `--rate` makes waits longer than the clock can hold: they are waits
+/// of ages, not a panic.
+#[tokio::test(start_paused = true)]
+async fn waits_of_ages_do_not_overflow_the_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = Fake::new(|_, _| (Duration::ZERO, status(500)));
+    let mut js = jobs(3);
+    js[0] = js[0].clone().not_before(Duration::from_secs(100));
+    let policy: RetryPolicy = "1h".parse().unwrap();
+    let mut c = config(&dir, policy.time_scale(1e-20));
+    c.rate = Some(1e-300);
+    let (engine, mut rx) =
+        start_with_transport(c, JobSource::from_iter(signer(), js), fake.clone()).unwrap();
+    // The first job goes at once; its retry, the job due "in 100 s" and the rate's next token
+    // are all ages away.
+    loop {
+        match rx.recv().await {
+            Some(DeliveryEvent::RetryScheduled { in_ms, .. }) => {
+                assert!(in_ms > 1_000_000_000_000, "{in_ms}");
+                break;
+            }
+            Some(_) => {}
+            None => panic!("the run ended early"),
+        }
+    }
+    engine.control().stop();
+    while rx.recv().await.is_some() {}
+    let summary = engine.wait().await.unwrap();
+    assert!(summary.stopped && summary.pending >= 1, "{summary:?}");
+}
+
 #[tokio::test(start_paused = true)]
 async fn not_before_is_scaled_from_run_start() {
     let dir = tempfile::tempdir().unwrap();
