@@ -399,6 +399,8 @@ impl HttpTransport {
                 ));
             }
         }
+        // The attempt lasted until its answer was complete (or given up on), as load tools count.
+        out.latency = start.elapsed();
         out.body_prefix = prefix.freeze();
         out
     }

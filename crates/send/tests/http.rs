@@ -149,6 +149,16 @@ async fn raw_server(behaviour: &'static str) -> SocketAddr {
             match behaviour {
                 "silent" => held.push(s),
                 "close" => drop(s),
+                "stall-body" => {
+                    tokio::spawn(async move {
+                        let mut buf = [0u8; 4096];
+                        let _ = s.read(&mut buf).await;
+                        let head = "HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\npartial";
+                        let _ = s.write_all(head.as_bytes()).await;
+                        // The rest of the body never comes.
+                        tokio::time::sleep(Duration::from_secs(30)).await;
+                    });
+                }
                 _ => {
                     tokio::spawn(async move {
                         let mut buf = [0u8; 1024];
@@ -191,6 +201,7 @@ async fn failure_modes_get_clear_error_kinds_and_nothing_hangs() {
     let silent = raw_server("silent").await;
     let hangup = raw_server("close").await;
     let garbage = raw_server("garbage").await;
+    let stall = raw_server("stall-body").await;
     let urls = [
         format!("http://{closed}/"),
         format!("http://{silent}/"),
@@ -201,6 +212,7 @@ async fn failure_modes_get_clear_error_kinds_and_nothing_hangs() {
         format!("http://{hangup}/"),
         format!("https://{addr}/tls"),
         format!("http://{addr}/a-bit-slow"),
+        format!("http://{stall}/"),
     ];
     let expected = [
         ("connect_refused", DeliveryState::Exhausted),
@@ -211,6 +223,7 @@ async fn failure_modes_get_clear_error_kinds_and_nothing_hangs() {
         ("redirect", DeliveryState::Exhausted),
         ("connection_closed", DeliveryState::Exhausted),
         ("tls", DeliveryState::Exhausted),
+        ("", DeliveryState::Delivered),
         ("", DeliveryState::Delivered),
     ];
     let dir = tempfile::tempdir().unwrap();
@@ -230,7 +243,7 @@ async fn failure_modes_get_clear_error_kinds_and_nothing_hangs() {
     let s = engine.wait().await.unwrap();
     let elapsed = t0.elapsed();
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
-    assert_eq!(s.delivered, 2);
+    assert_eq!(s.delivered, 3);
     assert_eq!(s.exhausted, 7);
     assert_eq!(s.exit_code(), 1);
     assert!(
@@ -252,6 +265,18 @@ async fn failure_modes_get_clear_error_kinds_and_nothing_hangs() {
     let big = store.delivery(4).unwrap().unwrap();
     assert_eq!(big.attempts[0].response_body.len(), 4096);
     assert!(big.attempts[0].response_truncated);
+    // A 200 whose body never completes counts as acknowledged; its latency is the whole
+    // attempt, up to the timeout, not the time to the status line.
+    let stalled = store.delivery(10).unwrap().unwrap();
+    let a = &stalled.attempts[0];
+    assert_eq!(a.http_status, Some(200));
+    assert!(a.latency_us >= 500_000, "{a:?}");
+    assert!(
+        a.error_detail
+            .as_deref()
+            .is_some_and(|d| d.contains("not complete within")),
+        "{a:?}"
+    );
     let redirect = store.delivery(6).unwrap().unwrap();
     assert_eq!(redirect.attempts[0].http_status, Some(302));
     assert!(
