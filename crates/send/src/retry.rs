@@ -18,40 +18,26 @@ pub enum ParseError {
     Empty,
     /// A token is not a duration.
     #[error(
-        "bad duration {token:?} in retry schedule: expected a whole number with a unit (ms, s, m, h, d), e.g. 500ms, 5s, 1m, 2h, 1d"
+        "bad duration {token:?} in retry schedule ({reason}): write e.g. 500ms, 5s, 1m, 2h, 1d"
     )]
     BadDuration {
         /// The offending token.
         token: String,
+        /// What is wrong with it.
+        reason: String,
     },
 }
 
-/// Parses a duration such as `500ms`, `5s`, `1m`, `2h` or `1d` (a whole number and a unit).
+/// Parses a duration such as `500ms`, `5s`, `1m`, `2h` or `1d`, as every duration flag reads
+/// them (`humantime`'s syntax: `1h 30m` and unit names such as `5sec` work too).
 ///
 /// # Errors
-/// [`ParseError::BadDuration`] naming the token.
+/// [`ParseError::BadDuration`] naming the token and what is wrong with it.
 pub fn parse_duration(token: &str) -> Result<Duration, ParseError> {
-    let bad = || ParseError::BadDuration {
+    humantime::parse_duration(token.trim()).map_err(|e| ParseError::BadDuration {
         token: token.to_owned(),
-    };
-    let t = token.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (digits, unit) = t.split_at(split);
-    if digits.is_empty() {
-        return Err(bad());
-    }
-    let n: u64 = digits.parse().map_err(|_| bad())?;
-    let mul_ms: u64 = match unit.trim() {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" | "min" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return Err(bad()),
-    };
-    n.checked_mul(mul_ms)
-        .map(Duration::from_millis)
-        .ok_or_else(bad)
+        reason: e.to_string(),
+    })
 }
 
 /// A duration as [`parse_duration`] reads it, in its largest whole unit: `5s`, `10m`, `1500ms`.
@@ -408,14 +394,22 @@ mod tests {
         assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
         assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86400)));
-        for bad in ["", "5", "s", "5x", "-1s", "1.5s", "99999999999999999999d"] {
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        for bad in ["", "5", "s", "5x", "-1s", "99999999999999999999d"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+        // What is wrong is said: too large is not "not a number".
+        let big = parse_duration("99999999999999999999h")
+            .unwrap_err()
+            .to_string();
+        assert!(big.contains("too large"), "{big}");
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
         let err = "5s,oops,1m".parse::<RetryPolicy>().unwrap_err();
         assert_eq!(
             err,
             ParseError::BadDuration {
-                token: "oops".into()
+                token: "oops".into(),
+                reason: "expected number at 0".into(),
             }
         );
         assert!(err.to_string().contains("\"oops\""));
