@@ -746,7 +746,21 @@ fn a_second_run_on_a_store_in_use_is_refused_before_it_sends() {
     ]);
     assert_eq!(via_link.code, 2, "{}", via_link.stderr);
     assert_eq!(receiver.seen().len(), 3, "nothing sent");
+    // A resend next to a run could send a payload again after its 200 was recorded.
+    let resend = run(&["resend", "1", "--store", s]);
+    assert_eq!(resend.code, 2, "{}", resend.stderr);
+    assert!(
+        resend
+            .stderr
+            .starts_with("veriff-mock: another veriff-mock run is using the store")
+            && resend.stderr.lines().count() == 1,
+        "{}",
+        resend.stderr
+    );
+    assert_eq!(receiver.seen().len(), 3, "nothing resent");
     drop(held);
+    assert_eq!(run(&["resend", "1", "--store", s]).code, 0);
+    assert_eq!(receiver.seen().len(), 4);
 
     // A folder is not a store.
     let folder = run(&[

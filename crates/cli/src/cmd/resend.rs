@@ -51,6 +51,8 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         "--timeout must be more than 0s, e.g. --timeout 30s"
     );
     let retry: RetryPolicy = crate::cmd::fire::parse_retry(&args.retry_schedule)?;
+    // A running `fire` would go on with its own attempts of these deliveries.
+    let _lock = crate::cmd::fire::lock_store(&args.store, "")?;
     let runtime = crate::runtime()?;
     // Each id once, in the order given.
     let mut ids: Vec<DeliveryId> = Vec::new();

@@ -621,7 +621,7 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create the store folder {}", parent.display()))?;
         }
-        let _lock = lock_store(&store)?;
+        let _lock = lock_store(&store, ", or pass --store OTHER.db")?;
         if !plan.seed_given && !matches!(plan.work, Work::Nothing) {
             writeln!(
                 io.err,
@@ -689,9 +689,11 @@ pub(crate) fn stop_on_signals(stopper: veriff_mock_send::Control) -> tokio::task
     })
 }
 
-/// Holds `<store>.lock` for the run: two runs would hand out the same delivery ids. The lock
-/// goes with the process, however it ends (`kill -9` included).
-fn lock_store(store: &std::path::Path) -> anyhow::Result<std::fs::File> {
+/// Holds `<store>.lock` for the run: two runs would hand out the same delivery ids, and a resend
+/// next to a run could send a payload again after its 200 was recorded. The lock goes with the
+/// process, however it ends (`kill -9` included). `other`: what else the user can do, after
+/// "wait for it to end".
+pub(crate) fn lock_store(store: &std::path::Path, other: &str) -> anyhow::Result<std::fs::File> {
     anyhow::ensure!(
         !store.is_dir(),
         "the delivery store {} is a folder, not a file: pass --store FOLDER/deliveries.db",
@@ -724,8 +726,7 @@ fn lock_store(store: &std::path::Path) -> anyhow::Result<std::fs::File> {
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "another veriff-mock run is using the store {}: wait for it to end, or pass \
-             --store OTHER.db",
+            "another veriff-mock run is using the store {}: wait for it to end{other}",
             store.display()
         ),
         Err(std::fs::TryLockError::Error(e)) => {
