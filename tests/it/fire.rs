@@ -607,6 +607,7 @@ fn resend_delivers_the_stored_bytes_again_as_manual() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     // Each line names the delivery as fire did: its kind first.
     let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("done: 2 delivered,"), "{stdout}");
     let lines: Vec<&str> = stdout.lines().filter(|l| l.contains(" attempt ")).collect();
     assert_eq!(lines.len(), 2, "{stdout}");
     for line in lines {
@@ -636,6 +637,65 @@ fn resend_delivers_the_stored_bytes_again_as_manual() {
         run(&["resend", "99", "--store", s]).code,
         1,
         "an unknown id is a failure"
+    );
+}
+
+#[test]
+fn resend_of_a_tampered_payload_reports_the_receiver_s_verdict() {
+    let rt = runtime();
+    // A correct receiver rejects the bad signature; a receiver that skips verification does not.
+    let correct = rt.block_on(independent::start(veriff_mock::DEFAULT_SECRET));
+    let careless = rt
+        .block_on(
+            Receiver::builder()
+                .flaw(veriff_mock_receiver::Flaw::SkipSignature)
+                .start(),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("d.db");
+    let s = store.to_str().unwrap();
+    for url in [correct.url(), careless.url()] {
+        let fired = run(&[
+            "fire",
+            "--to",
+            &url,
+            "--kind",
+            "event",
+            "--count",
+            "1",
+            "--tamper-rate",
+            "1",
+            "--retry-schedule",
+            "none",
+            "--store",
+            s,
+        ]);
+        assert!(fired.code <= 1, "{}", fired.stderr);
+    }
+    let rejected = run(&["resend", "1", "--store", s]);
+    assert_eq!(rejected.code, 0, "{}", rejected.stderr);
+    let out = String::from_utf8_lossy(&rejected.stdout);
+    assert!(out.contains("1 expected rejections"), "{out}");
+    let accepted = run(&["resend", "2", "--store", s, "--retry-schedule", "1s"]);
+    assert_eq!(accepted.code, 1, "{}", accepted.stderr);
+    let out = String::from_utf8_lossy(&accepted.stdout);
+    assert!(
+        out.contains("UNEXPECTED 200") && out.contains("1 unexpected"),
+        "{out}"
+    );
+    assert!(
+        !accepted.stderr.contains("not acknowledged"),
+        "{}",
+        accepted.stderr
+    );
+    assert_eq!(
+        store_count(
+            &store,
+            "select count(*) from attempts where trigger = 'manual'"
+        ),
+        2,
+        "an accepted tampered payload is not resent again"
     );
 }
 

@@ -942,6 +942,15 @@ impl Scheduler {
                 ErrorKind::HttpStatus
             });
         }
+        // A resend of a delivery from an earlier run (`veriff-mock resend`) reports its verdict
+        // as that run did: delivered, or a tampered payload rejected as it should be, or accepted.
+        let resent_verdict = d.trigger == Trigger::Manual
+            && e.ephemeral
+            && if tampered {
+                result.error.is_none() && status.is_some()
+            } else {
+                success
+            };
         let mut events = Vec::new();
         let mut next_at_ms = None;
         let mut reschedule = None;
@@ -956,11 +965,13 @@ impl Scheduler {
                 }
             }
         } else if (e.state.is_final()
-            && !(d.trigger == Trigger::Manual && e.state == DeliveryState::Exhausted && success))
+            && !(d.trigger == Trigger::Manual && e.state == DeliveryState::Exhausted && success)
+            && !resent_verdict)
             || d.trigger == Trigger::Duplicate
         {
             // Final deliveries stay final (a manual resend of an exhausted one that now gets its
-            // success status is the exception, below); duplicates never change state.
+            // success status is the exception, below, and so is the verdict on a resend of a
+            // delivery from an earlier run); duplicates never change state.
             next_at_ms = e.next_at_ms;
         } else if tampered && result.error.is_none() && status.is_some() {
             let code = status.unwrap_or_default();

@@ -64,15 +64,22 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     // One round resends every id still unacknowledged; a failed round waits as the schedule says
     // (Retry-After honoured within its bounds), then the next one resends what failed.
     let mut round = 0u32;
+    // A receiver that accepted a payload tampered on purpose: reported once, not resent.
+    let mut unexpected = 0;
     loop {
         round += 1;
         let (summary, missing) = runtime.block_on(resend_round(args, &retry, &ids, io))?;
+        unexpected += summary.unexpected;
         if summary.stopped {
             return Ok(summary.exit_code());
         }
         let failed = unacknowledged(&args.store, &ids, &retry)?;
         if failed.is_empty() {
-            return Ok(if missing { 1 } else { summary.exit_code() });
+            return Ok(if missing || unexpected > 0 {
+                1
+            } else {
+                summary.exit_code()
+            });
         }
         let wait = failed
             .iter()
@@ -148,7 +155,7 @@ async fn resend_round(
 }
 
 /// The ids whose latest manual attempt was not acknowledged, with its outcome. A payload
-/// tampered on purpose counts as acknowledged when the receiver refused it.
+/// tampered on purpose counts as answered once the receiver gave a status.
 fn unacknowledged(
     store: &std::path::Path,
     ids: &[DeliveryId],
@@ -178,8 +185,10 @@ fn unacknowledged(
                     .unwrap_or(ErrorKind::Protocol),
             ),
         };
+        // A tampered payload gets a verdict either way: rejected as it should be, or accepted
+        // (an unexpected outcome, which resending does not change).
         let acknowledged = match outcome {
-            Outcome::Status { code, .. } if d.delivery.tampered => !(200..300).contains(&code),
+            Outcome::Status { .. } if d.delivery.tampered => true,
             Outcome::Status { code, .. } => policy.is_success(code),
             Outcome::Error(_) => false,
         };
