@@ -61,6 +61,11 @@ struct Python {
 
 impl Python {
     fn start(flaw: Option<Flaw>) -> Self {
+        Self::start_with(flaw, &[])
+    }
+
+    /// With more of receiver.py's options (`--serial`, `--delay SECONDS`).
+    fn start_with(flaw: Option<Flaw>, options: &[&str]) -> Self {
         let script: PathBuf = [
             env!("CARGO_MANIFEST_DIR"),
             "tests",
@@ -73,6 +78,7 @@ impl Python {
         command
             .arg(&script)
             .args(["--port", "0", "--secret", SECRET])
+            .args(options)
             .env_remove("RECEIVER_FLAW")
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
@@ -110,6 +116,13 @@ fn timeout_for(flaw: Option<Flaw>) -> &'static str {
     } else {
         "10s"
     }
+}
+
+/// `--timeout` as [`timeout_for`], and against the slow flaw every request at once (these
+/// receivers serve requests in parallel), so the run waits out one timeout, not one per request.
+fn timing_for(flaw: Option<Flaw>) -> [&'static str; 4] {
+    let concurrency = if flaw == Some(Flaw::Slow) { "64" } else { "1" };
+    ["--timeout", timeout_for(flaw), "--concurrency", concurrency]
 }
 
 fn check_json(url: &str, extra: &[&str]) -> (Output, Value) {
@@ -209,11 +222,10 @@ fn each_flaw_of_the_embedded_receiver_is_caught_by_its_checks() {
                 let (out, json) = check_json(
                     &receiver.url(),
                     &[
-                        "--junit",
-                        junit.to_str().unwrap(),
-                        "--timeout",
-                        timeout_for(Some(flaw)),
-                    ],
+                        &["--junit", junit.to_str().unwrap()][..],
+                        &timing_for(Some(flaw)),
+                    ]
+                    .concat(),
                 );
                 (flaw, out, json, parse_junit(&junit))
             })
@@ -272,7 +284,7 @@ fn a_python_receiver_gets_the_same_verdicts() {
         .map(|flaw| {
             std::thread::spawn(move || {
                 let python = Python::start(flaw);
-                let (out, json) = check_json(&python.url, &["--timeout", timeout_for(flaw)]);
+                let (out, json) = check_json(&python.url, &timing_for(flaw));
                 (flaw, out, json)
             })
         })
@@ -306,6 +318,26 @@ fn a_python_receiver_gets_the_same_verdicts() {
     }
 }
 
+/// The audit's receiver: Python's single-threaded `HTTPServer` (listen backlog 5), 150 ms per
+/// request, checked with the defaults. When `check` sent its requests all at once, the later
+/// ones waited behind the others and failed with "no answer within 2 s".
+#[test]
+fn a_python_receiver_that_serves_one_request_at_a_time_passes() {
+    let python = Python::start_with(None, &["--serial", "--delay", "0.15"]);
+    let out = support::run(&[
+        "check",
+        "--to",
+        &python.url,
+        "--secret",
+        SECRET,
+        "--cases",
+        "16",
+    ]);
+    let text = out.stdout_text();
+    assert_eq!(out.code, 0, "{text}\n{}", out.stderr);
+    assert!(text.contains("PASS  delivery/response-time"), "{text}");
+}
+
 #[test]
 fn an_unreachable_receiver_is_a_failed_check_and_bad_arguments_are_usage_errors() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -334,6 +366,9 @@ fn an_unreachable_receiver_is_a_failed_check_and_bad_arguments_are_usage_errors(
         &["check", "--to", &url, "--secret", " "],
         &["check", "--to", &url, "--timeout", "soon"],
         &["check", "--to", &url, "--kind", "passport"],
+        &["check", "--to", &url, "--concurrency", "0"],
+        &["check", "--to", &url, "--concurrency", "1025"],
+        &["check", "--to", &url, "--concurrency", "many"],
         &[
             "check",
             "--to",
@@ -347,6 +382,7 @@ fn an_unreachable_receiver_is_a_failed_check_and_bad_arguments_are_usage_errors(
         let out = support::run(args);
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
         assert!(out.stderr.starts_with("veriff-mock: "), "{}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
     }
 }
 

@@ -16,7 +16,9 @@ Flags (or environment) break it on purpose, one mistake at a time, the way integ
     --flaw not-idempotent       500 on a second delivery of the same body
     --flaw slow                 answer after 3 seconds
 
-Usage: receiver.py [--port 0] [--secret S] [--flaw NAME]
+Usage: receiver.py [--port 0] [--secret S] [--flaw NAME] [--serial] [--delay SECONDS]
+--serial serves one request at a time (HTTPServer, as a sync worker or `php -S` would), and
+--delay waits before each answer: still correct, only slower.
 Environment: VERIFF_SHARED_SECRET, RECEIVER_FLAW.
 Prints "url: http://127.0.0.1:PORT/" once it listens; it listens on 127.0.0.1 only.
 """
@@ -29,7 +31,7 @@ import os
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
 DOCS_SECRET = "abcdef12-abcd-abcd-abcd-abcdef012345"
 FLAWS = (
@@ -73,9 +75,10 @@ def kind_of(payload):
 
 
 class State:
-    def __init__(self, secret, flaw):
+    def __init__(self, secret, flaw, delay=0.0):
         self.secret = secret.encode("utf-8")
         self.flaw = flaw
+        self.delay = delay
         self.seen = set()
         self.lock = threading.Lock()
 
@@ -122,6 +125,8 @@ def make_handler(state):
             body = self.rfile.read(length)
             if state.flaw == "slow":
                 time.sleep(3)
+            elif state.delay > 0:
+                time.sleep(state.delay)
             if not self.signature_ok(body):
                 return self.answer(401, {"error": "signature mismatch"})
             try:
@@ -156,11 +161,17 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--secret", default=os.environ.get("VERIFF_SHARED_SECRET", DOCS_SECRET))
     parser.add_argument("--flaw", choices=FLAWS, default=os.environ.get("RECEIVER_FLAW") or None)
+    parser.add_argument("--serial", action="store_true", help="serve one request at a time")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before each answer")
     args = parser.parse_args()
     if not args.secret.strip():
         parser.error("the shared secret is empty")
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(State(args.secret, args.flaw)))
-    server.daemon_threads = True
+    handler = make_handler(State(args.secret, args.flaw, args.delay))
+    if args.serial:
+        server = HTTPServer(("127.0.0.1", args.port), handler)
+    else:
+        server = ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+        server.daemon_threads = True
     print(f"url: http://127.0.0.1:{server.server_address[1]}/", flush=True)
     try:
         server.serve_forever()

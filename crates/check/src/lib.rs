@@ -8,6 +8,10 @@
 //! seeded, and shrinks the first failure to a minimal payload with a `curl` command that
 //! reproduces it; then `cases` mangled payloads must get no 5xx and no hang.
 //!
+//! Requests go out one at a time by default ([`CheckConfig::concurrency`] allows more), and each
+//! request's timeout runs from when it is sent: a receiver that serves one request at a time
+//! (a sync worker, `php -S`) is timed on its own answers, never on a queue of the suite's making.
+//!
 //! Nothing here fails the run: an unreachable receiver is a failed check with its reason.
 //! `http` and `https` URLs both work; for a development certificate, trust its CA with
 //! [`CheckConfig::tls`] or accept any certificate.
@@ -46,6 +50,12 @@ pub use target::Outcome;
 
 /// Default time a receiver gets to answer each request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Default number of requests in flight at once: one, so a receiver that serves one request at a
+/// time is timed on its own answers, not on requests queued behind each other.
+pub const DEFAULT_CONCURRENCY: usize = 1;
+/// The most requests in flight at once that [`CheckConfig::concurrency`] allows (more would
+/// never be used: the suite has fewer requests ready at any time).
+pub const MAX_CONCURRENCY: usize = 1_024;
 /// Default number of randomized cases in each property phase.
 pub const DEFAULT_CASES: u32 = 64;
 /// The API key sent in `X-AUTH-CLIENT` when none is given (also the key the
@@ -82,6 +92,7 @@ pub struct CheckConfig {
     cases: u32,
     seed: u64,
     timeout: Duration,
+    concurrency: usize,
     insecure: bool,
     connector: target::Connector,
 }
@@ -89,7 +100,7 @@ pub struct CheckConfig {
 impl CheckConfig {
     /// Checks the receiver at `url` (absolute `http://` URL) that verifies with `secret`.
     /// Defaults: every kind, [`DEFAULT_CASES`] cases, seed 0, [`DEFAULT_TIMEOUT`],
-    /// [`DEFAULT_API_KEY`].
+    /// [`DEFAULT_CONCURRENCY`], [`DEFAULT_API_KEY`].
     ///
     /// # Errors
     /// [`CheckError::BadUrl`] for a URL that is not absolute `http`.
@@ -128,6 +139,7 @@ impl CheckConfig {
             cases: DEFAULT_CASES,
             seed: 0,
             timeout: DEFAULT_TIMEOUT,
+            concurrency: DEFAULT_CONCURRENCY,
             insecure: false,
             connector: target::connector(false, None)?,
         })
@@ -183,6 +195,15 @@ impl CheckConfig {
         self
     }
 
+    /// Requests in flight at once (1 to [`MAX_CONCURRENCY`]; 0 is taken as 1). The default, 1,
+    /// times each answer alone; more finishes sooner against a receiver that serves requests in
+    /// parallel. The timeout of each request runs from when it is sent, never while it waits for
+    /// its turn.
+    pub fn concurrency(mut self, requests: usize) -> Self {
+        self.concurrency = requests.clamp(1, MAX_CONCURRENCY);
+        self
+    }
+
     /// The API key sent in `X-AUTH-CLIENT`.
     ///
     /// # Errors
@@ -225,6 +246,12 @@ impl CheckConfig {
     pub fn get_timeout(&self) -> Duration {
         self.timeout
     }
+
+    /// The number of requests in flight at once.
+    #[must_use]
+    pub fn get_concurrency(&self) -> usize {
+        self.concurrency
+    }
 }
 
 /// The verdict of one check.
@@ -238,7 +265,7 @@ pub struct CheckResult {
     pub passed: bool,
     /// What happened; for a failure, also what to fix.
     pub reason: String,
-    /// Time the check took.
+    /// Time the check took (for a fixed check, the time its requests took once sent).
     pub elapsed: Duration,
     /// For failures: the (minimal) request that shows it.
     pub repro: Option<Repro>,
@@ -288,12 +315,17 @@ impl Report {
     }
 }
 
-/// Runs every check against the receiver, concurrently where the checks are independent, and
-/// reports. Needs a tokio runtime with the time and I/O drivers enabled; the property phase runs
+/// Runs every check against the receiver, with at most [`CheckConfig::concurrency`] requests in
+/// flight at once, and reports. Needs a tokio runtime with the time and I/O drivers enabled; the property phase runs
 /// on tokio's blocking pool.
 pub async fn run(config: &CheckConfig) -> Report {
     let started = tokio::time::Instant::now();
-    let target = target::Target::new(config.uri.clone(), config.timeout, &config.connector);
+    let target = target::Target::new(
+        config.uri.clone(),
+        config.timeout,
+        config.concurrency,
+        &config.connector,
+    );
     let mut checks = probes::run_all(config, &target).await;
     if config.insecure {
         // The repro commands must accept the same certificates the checks did.

@@ -6,7 +6,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::Value;
 use tokio::task::JoinSet;
-use tokio::time::Instant;
 use veriff_mock_contract::{Kind, SharedSecret, headers, legacy_x_signature, sign_hex};
 use veriff_mock_gen::{Generator, Mutation};
 
@@ -336,7 +335,6 @@ async fn run_probe(
     probe: Probe,
     config: Arc<CheckConfig>,
 ) -> (CheckResult, Exchanges) {
-    let started = Instant::now();
     let mut exchanges = Vec::new();
     let mut failure = None;
     let total = probe.steps.len();
@@ -369,6 +367,8 @@ async fn run_probe(
         .last()
         .map(|(_, o, _)| o.to_string())
         .unwrap_or_default();
+    // The time its requests took, not the time they waited for their turn behind other checks.
+    let elapsed = exchanges.iter().map(|(_, _, took)| *took).sum();
     let result = match failure {
         None => CheckResult {
             name: probe.name,
@@ -379,7 +379,7 @@ async fn run_probe(
             } else {
                 last
             },
-            elapsed: started.elapsed(),
+            elapsed,
             repro: None,
         },
         Some((reason, step)) => CheckResult {
@@ -387,14 +387,15 @@ async fn run_probe(
             what: probe.info.what,
             passed: false,
             reason,
-            elapsed: started.elapsed(),
+            elapsed,
             repro: Some(Repro::new(&config.url(), &step.body, &step.headers)),
         },
     };
     (result, exchanges)
 }
 
-/// Runs the fixed probes, the property phases and the response-time check, all concurrently.
+/// Runs the fixed probes, the property phases and the response-time check, all concurrently; the
+/// target lets only as many requests out at once as the configured concurrency.
 pub(crate) async fn run_all(config: &CheckConfig, target: &Target) -> Vec<CheckResult> {
     let target = Arc::new(target.clone());
     let shared = Arc::new(config.clone());

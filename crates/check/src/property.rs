@@ -26,7 +26,8 @@ use crate::{CheckConfig, CheckResult};
 const SHRINK_TIME_BUDGET: Duration = Duration::from_secs(20);
 /// …or this many requests in the phase.
 const SHRINK_RUN_BUDGET: usize = 5_000;
-/// Mangled bodies sent at once.
+/// Mangled bodies sent at once (at most; never more than the configured concurrency, so a phase
+/// stopped by a time-out does not wait out a batch of them one by one).
 const MANGLED_BATCH: usize = 8;
 /// Stream separating the mangled phase's randomness from the valid phase's.
 const MANGLED_STREAM: u64 = 0x6D61_6E67_6C65;
@@ -261,7 +262,7 @@ pub(crate) async fn mangled_phase(
     let mut exchanges: Exchanges = Vec::new();
     let mut bad: Option<(Mangled, Outcome)> = None;
     let mut statuses: Vec<u16> = Vec::new();
-    for batch in bodies.chunks(MANGLED_BATCH) {
+    for batch in bodies.chunks(MANGLED_BATCH.min(config.concurrency)) {
         let mut set = JoinSet::new();
         for (i, m) in batch.iter().enumerate() {
             let target = Arc::clone(&target);

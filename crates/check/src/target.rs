@@ -1,6 +1,7 @@
 //! Sending one request to the receiver under test, with a timeout, as an outcome (never an error).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -9,6 +10,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use veriff_mock_send::{HttpConfig, HttpTransport};
 
@@ -81,10 +83,18 @@ pub(crate) struct Target {
     client: Client<Connector, Full<Bytes>>,
     pub(crate) uri: Uri,
     pub(crate) timeout: Duration,
+    /// Requests in flight at once, shared by every clone: a receiver that serves one request at
+    /// a time must not see the others wait behind it.
+    in_flight: Arc<Semaphore>,
 }
 
 impl Target {
-    pub(crate) fn new(uri: Uri, timeout: Duration, connector: &Connector) -> Self {
+    pub(crate) fn new(
+        uri: Uri,
+        timeout: Duration,
+        concurrency: usize,
+        connector: &Connector,
+    ) -> Self {
         // The connect timeout is the engine's default; every exchange is bounded by `timeout`.
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(5))
@@ -93,15 +103,21 @@ impl Target {
             client,
             uri,
             timeout,
+            in_flight: Arc::new(Semaphore::new(concurrency.clamp(1, crate::MAX_CONCURRENCY))),
         }
     }
 
-    /// POSTs `body` with `headers`; the whole exchange (connect, answer, body) within the timeout.
+    /// POSTs `body` with `headers` once fewer than the concurrency limit are in flight; the whole
+    /// exchange (connect, answer, body) within the timeout. The time returned, and the timeout,
+    /// run from when the request goes out, not from when it started waiting for its turn.
     pub(crate) async fn send(
         &self,
         body: Bytes,
         headers: &[(String, String)],
     ) -> (Outcome, Duration) {
+        // The semaphore is never closed, so this always gets a permit; without one the request
+        // would still go out, only unthrottled.
+        let _turn = self.in_flight.acquire().await.ok();
         let started = Instant::now();
         let outcome = match tokio::time::timeout(self.timeout, self.exchange(body, headers)).await {
             Ok(outcome) => outcome,

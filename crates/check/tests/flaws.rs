@@ -24,6 +24,13 @@ async fn check_against(flaw: Option<Flaw>, cases: u32) -> Report {
             veriff_mock_check::DEFAULT_TIMEOUT
         } else {
             std::time::Duration::from_secs(10)
+        })
+        // The embedded receiver serves requests in parallel: against the slow flaw, send them
+        // all at once, so the run waits out one timeout instead of one per request.
+        .concurrency(if flaw == Some(Flaw::Slow) {
+            veriff_mock_check::MAX_CONCURRENCY
+        } else {
+            veriff_mock_check::DEFAULT_CONCURRENCY
         });
     let report = run(&config).await;
     drop(receiver);

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use veriff_mock_check::{CheckConfig, DEFAULT_CASES};
+use veriff_mock_check::{CheckConfig, DEFAULT_CASES, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 use veriff_mock_contract::Kind;
 
 use crate::cmd::receive::parse_duration;
@@ -29,7 +29,8 @@ pub enum CheckOutput {
 whether it did what Veriff needs: 200 to every valid delivery (re-formatted bodies, unknown fields and event types, \
 duplicates included), a rejection for a bad signature, and an answer within the timeout. Then --cases randomized \
 payloads (the first failure is shrunk to a minimal payload, printed with a curl command) and --cases broken bodies \
-(no 5xx, no hang).\n\nExit status: 0 every check passed, 1 some check failed (an unreachable receiver included), \
+(no 5xx, no hang). Requests go out one at a time unless --concurrency says otherwise, and each one's timeout \
+runs from when it is sent.\n\nExit status: 0 every check passed, 1 some check failed (an unreachable receiver included), \
 2 bad arguments.\n\nExamples:\n  veriff-mock check --to http://127.0.0.1:3000/veriff/webhook --secret \"$VERIFF_SHARED_SECRET\"\n  \
 veriff-mock check --to http://127.0.0.1:3000/decision --kind decision --junit check.xml\n  \
 veriff-mock check --to http://127.0.0.1:8080/ --output json --cases 200 --seed 7"
@@ -69,6 +70,11 @@ pub struct CheckArgs {
     /// Time each answer must come within, e.g. `2s`, `500ms`.
     #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "2s")]
     pub timeout: Duration,
+    /// Requests in flight at once. The default, 1, suits every receiver, one that serves one
+    /// request at a time included (a sync worker, `php -S`); more finishes sooner against one
+    /// that serves requests in parallel.
+    #[arg(long, short = 'c', value_name = "N", default_value_t = DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
     /// Accept any TLS certificate (self-signed development certificates).
     #[arg(long)]
     pub insecure: bool,
@@ -88,6 +94,10 @@ pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         !args.timeout.is_zero(),
         "--timeout must be longer than 0, e.g. 2s"
     );
+    anyhow::ensure!(
+        (1..=MAX_CONCURRENCY).contains(&args.concurrency),
+        "--concurrency must be between 1 and {MAX_CONCURRENCY}, e.g. 1 (one request at a time)"
+    );
     let secret = secret(args.secret.as_deref(), Some(DEFAULT_SECRET))?;
     let api_key = args.api_key.as_deref().unwrap_or(DEFAULT_API_KEY);
     // Compared through what each signs, so the secret itself is never handled as text here.
@@ -105,6 +115,7 @@ pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         .cases(args.cases)
         .seed(args.seed)
         .timeout(args.timeout)
+        .concurrency(args.concurrency)
         .tls(args.insecure, args.ca.clone())?;
     let runtime = crate::runtime()?;
     let report = runtime.block_on(veriff_mock_check::run(&config));
