@@ -127,6 +127,91 @@ pub(crate) fn info(name: &str) -> &'static CheckInfo {
     CHECKS.iter().find(|c| c.name == name).unwrap_or(&CHECKS[0])
 }
 
+/// The hint for a correctly signed body answered with another 2xx.
+const EXACTLY_200: &str = "answer exactly 200: Veriff counts only HTTP 200 as delivered and retries any other status, other 2xx included";
+/// The hint for a correctly signed body answered 401 or 403.
+const SIGNATURE_REJECTED: &str = "a correctly signed body was rejected: verify X-HMAC-SIGNATURE (not the legacy X-SIGNATURE) with the shared secret key (not the API key), over the raw body bytes as received";
+/// The hint for a request that got no answer, and not for want of time.
+const NO_ANSWER: &str = "answer every request: the connection failed before an answer (is the receiver running at this URL? did it crash on this body?)";
+/// The hint for a re-formatted body refused with a status that is not a signature rejection.
+const BODY_REFUSED: &str = "the body itself was refused (a signature mismatch is 401): accept valid JSON in any layout (whitespace, key order, \\uXXXX escapes, raw UTF-8) and answer 200";
+
+/// What a check's own hint is about, so which answers it explains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OwnHint {
+    /// Parsing and handling the payload: explains a 4xx or 5xx other than 401/403.
+    Content,
+    /// How the signature header is read: explains any refusal.
+    Signature,
+    /// Verifying over the exact bytes of a re-formatted body: explains a 401 or 403 only.
+    SignedBytes,
+}
+
+impl OwnHint {
+    fn of(name: &str) -> Self {
+        match name {
+            "signature/uppercase-hex" => OwnHint::Signature,
+            "compat/pretty-printed"
+            | "compat/reordered-keys"
+            | "compat/raw-non-ascii"
+            | "compat/escaped-non-ascii" => OwnHint::SignedBytes,
+            _ => OwnHint::Content,
+        }
+    }
+}
+
+/// What an answer to a correctly signed body that expected 200 says to fix by itself, whatever
+/// the check: no answer in time, no answer at all, another 2xx, a signature rejection.
+pub(crate) fn answer_hint(outcome: &Outcome) -> Option<&'static str> {
+    match outcome {
+        Outcome::TimedOut(_) => Some(info("delivery/response-time").fix),
+        Outcome::Transport(_) => Some(NO_ANSWER),
+        Outcome::Answered { status, .. } if *status != 200 && (200..300).contains(status) => {
+            Some(EXACTLY_200)
+        }
+        Outcome::Answered {
+            status: 401 | 403, ..
+        } => Some(SIGNATURE_REJECTED),
+        Outcome::Answered { .. } => None,
+    }
+}
+
+/// What to fix, for step `step` of `probe` that got `outcome` instead of what it expected: what
+/// the answer itself says first, the check's own hint where the answer does not explain it.
+fn hint(probe: &Probe, step: usize, expect: Expect, outcome: &Outcome) -> String {
+    let own = probe.info.fix;
+    if expect == Expect::Rejected {
+        // Accepted a bad signature (the check's own hint), or no answer.
+        return match outcome {
+            Outcome::Answered { .. } => own,
+            _ => answer_hint(outcome).unwrap_or(own),
+        }
+        .to_owned();
+    }
+    let from_answer = answer_hint(outcome);
+    if probe.name == "delivery/duplicate" {
+        return if step == 0 {
+            format!(
+                "not an idempotency problem, the first delivery already failed: {}",
+                from_answer.unwrap_or(info("valid/<kind>").fix)
+            )
+        } else if matches!(outcome.status(), Some(401 | 403)) {
+            // The same signature passed a moment ago: this refuses a replay.
+            own.to_owned()
+        } else {
+            from_answer.unwrap_or(own).to_owned()
+        };
+    }
+    match (from_answer, OwnHint::of(&probe.name)) {
+        (Some(SIGNATURE_REJECTED), OwnHint::Signature | OwnHint::SignedBytes) => {
+            format!("{SIGNATURE_REJECTED}; for this request: {own}")
+        }
+        (Some(hint), _) => hint.to_owned(),
+        (None, OwnHint::SignedBytes) => BODY_REFUSED.to_owned(),
+        (None, OwnHint::Content | OwnHint::Signature) => own.to_owned(),
+    }
+}
+
 /// What a step expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
@@ -356,10 +441,8 @@ async fn run_probe(
                 Expect::Ok200 => "expected 200",
                 Expect::Rejected => "expected a rejection (401)",
             };
-            failure = Some((
-                format!("{which}{outcome}, {expected}: {}", probe.info.fix),
-                step.clone(),
-            ));
+            let fix = hint(&probe, i, step.expect, &outcome);
+            failure = Some((format!("{which}{outcome}, {expected}: {fix}"), step.clone()));
             break;
         }
     }
@@ -484,5 +567,83 @@ fn response_time(timeout: Duration, exchanges: &Exchanges) -> CheckResult {
         ),
         elapsed: Duration::ZERO,
         repro: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(name: &str) -> Probe {
+        let lookup = if name.starts_with("valid/") {
+            "valid/<kind>"
+        } else {
+            name
+        };
+        Probe {
+            name: name.to_owned(),
+            info: info(lookup),
+            steps: Vec::new(),
+        }
+    }
+
+    fn answered(status: u16) -> Outcome {
+        Outcome::Answered {
+            status,
+            body: String::new(),
+        }
+    }
+
+    #[test]
+    fn no_answer_is_not_blamed_on_the_payload() {
+        let late = Outcome::TimedOut(Duration::from_secs(2));
+        let timing = info("delivery/response-time").fix;
+        for name in ["compat/unknown-fields", "delivery/duplicate", "valid/event"] {
+            let hint = hint(&probe(name), 1, Expect::Ok200, &late);
+            assert!(hint.ends_with(timing), "{name}: {hint}");
+        }
+        // A rejection check that got no answer did not accept anything.
+        let rejected = hint(&probe("signature/missing"), 0, Expect::Rejected, &late);
+        assert_eq!(rejected, timing);
+        let refused = Outcome::Transport("connection refused".to_owned());
+        let hint = hint(
+            &probe("compat/long-vendor-data"),
+            0,
+            Expect::Ok200,
+            &refused,
+        );
+        assert_eq!(hint, NO_ANSWER);
+    }
+
+    #[test]
+    fn the_check_s_own_hint_where_the_answer_does_not_explain_it() {
+        let unknown = probe("compat/unknown-fields");
+        assert_eq!(
+            hint(&unknown, 0, Expect::Ok200, &answered(400)),
+            unknown.info.fix
+        );
+        let upper = probe("signature/uppercase-hex");
+        assert_eq!(
+            hint(&upper, 0, Expect::Ok200, &answered(400)),
+            upper.info.fix
+        );
+        // A second delivery refused after the first passed is a replay refused: idempotency.
+        let duplicate = probe("delivery/duplicate");
+        for status in [401, 409, 500] {
+            assert_eq!(
+                hint(&duplicate, 1, Expect::Ok200, &answered(status)),
+                duplicate.info.fix
+            );
+        }
+        assert_eq!(
+            hint(&duplicate, 1, Expect::Ok200, &answered(202)),
+            EXACTLY_200
+        );
+        // An accepted bad signature.
+        let wrong = probe("signature/wrong-secret");
+        assert_eq!(
+            hint(&wrong, 0, Expect::Rejected, &answered(202)),
+            wrong.info.fix
+        );
     }
 }

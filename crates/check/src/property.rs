@@ -17,7 +17,7 @@ use veriff_mock_gen::strategies::{
     COMPAT_ORDER, Mangled, WebhookParams, any_webhook, mangled_variants,
 };
 
-use crate::probes::{Exchanges, good_headers, info};
+use crate::probes::{Exchanges, answer_hint, good_headers, info};
 use crate::report::Repro;
 use crate::target::{Outcome, Target};
 use crate::{CheckConfig, CheckResult};
@@ -93,6 +93,8 @@ struct Seen {
     exchanges: Exchanges,
     /// The case number of the first failure, and what it got.
     first_failure: Option<(usize, String)>,
+    /// What the last failing run got (after shrinking, the minimal case's answer).
+    last_failure: Option<Outcome>,
     /// Failing runs during shrinking.
     failing_runs: usize,
     /// A time-out or broken connection: stop sending (shrinking over time-outs would take ages).
@@ -132,20 +134,24 @@ pub(crate) async fn valid_phase(
                         .first_failure
                         .clone()
                         .unwrap_or((0, why.message().to_owned()));
+                    // What the answer says first, the check's own hint where it says nothing.
+                    let fix = seen
+                        .last_failure
+                        .as_ref()
+                        .and_then(answer_hint)
+                        .unwrap_or(info(NAME).fix);
                     let reason = if seen.aborted {
                         format!(
-                            "case {first_no} of {} {first_outcome}; not shrunk (shrinking would wait for every time-out), expected 200: {}",
+                            "case {first_no} of {} {first_outcome}; not shrunk (shrinking would wait for every time-out), expected 200: {fix}",
                             config.cases,
-                            info(NAME).fix
                         )
                     } else {
                         format!(
-                            "case {first_no} of {} {first_outcome}; shrunk in {} failing runs to a minimal payload ({}) that {}, expected 200: {}",
+                            "case {first_no} of {} {first_outcome}; shrunk in {} failing runs to a minimal payload ({}) that {}, expected 200: {fix}",
                             config.cases,
                             seen.failing_runs.saturating_sub(1),
                             case.describe(),
                             why.message(),
-                            info(NAME).fix
                         )
                     };
                     result(
@@ -237,7 +243,9 @@ fn valid_blocking(
         if outcome.is_transport_failure() {
             s.aborted = true;
         }
-        Err(TestCaseError::fail(outcome.to_string()))
+        let why = outcome.to_string();
+        s.last_failure = Some(outcome);
+        Err(TestCaseError::fail(why))
     });
     (
         outcome,
