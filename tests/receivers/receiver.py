@@ -10,6 +10,7 @@ Flags (or environment) break it on purpose, one mistake at a time, the way integ
 
     --flaw skip-signature       accept any signature, or none
     --flaw restringify          hash json.dumps(json.loads(body)) instead of the raw body
+    --flaw trim-body            hash body.strip() instead of the raw body
     --flaw case-sensitive-hex   compare the hex string as is
     --flaw strict-schema        400 on top-level fields it does not know
     --flaw unknown-kind-500     500 on event types it does not know
@@ -37,6 +38,7 @@ DOCS_SECRET = "abcdef12-abcd-abcd-abcd-abcdef012345"
 FLAWS = (
     "skip-signature",
     "restringify",
+    "trim-body",
     "case-sensitive-hex",
     "strict-schema",
     "unknown-kind-500",
@@ -105,6 +107,8 @@ def make_handler(state):
             if not given:
                 return False
             signed = body
+            if state.flaw == "trim-body":
+                signed = body.strip()
             if state.flaw == "restringify":
                 try:
                     parsed = json.loads(body)

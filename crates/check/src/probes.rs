@@ -67,6 +67,11 @@ pub const CHECKS: &[CheckInfo] = &[
         fix: "hash the raw body bytes as received; never re-serialize parsed JSON (JSON.stringify(req.body)) before verifying",
     },
     CheckInfo {
+        name: "compat/trailing-newline",
+        what: "a body ending in a newline, signed over those bytes (the newline included), gets 200",
+        fix: "hash the raw body bytes as received; do not trim or strip whitespace from the body before verifying",
+    },
+    CheckInfo {
         name: "compat/reordered-keys",
         what: "a body with its keys in another order, signed over those bytes, gets 200",
         fix: "hash the raw body bytes as received, and do not rely on key order",
@@ -152,6 +157,7 @@ impl OwnHint {
         match name {
             "signature/uppercase-hex" => OwnHint::Signature,
             "compat/pretty-printed"
+            | "compat/trailing-newline"
             | "compat/reordered-keys"
             | "compat/raw-non-ascii"
             | "compat/escaped-non-ascii" => OwnHint::SignedBytes,
@@ -357,6 +363,12 @@ fn probes(config: &CheckConfig) -> Vec<Probe> {
     list.push(probe(
         "compat/pretty-printed",
         vec![ok(mutate(Mutation::PrettyPrinted, payload(7)))],
+    ));
+    let mut trailing = mutate(Mutation::PrettyPrinted, payload(14)).to_vec();
+    trailing.push(b'\n');
+    list.push(probe(
+        "compat/trailing-newline",
+        vec![ok(Bytes::from(trailing))],
     ));
     list.push(probe(
         "compat/reordered-keys",

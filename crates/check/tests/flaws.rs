@@ -127,6 +127,16 @@ async fn restringify_is_caught_and_shrunk() {
     assert!(repro.curl.contains("x-hmac-signature: "), "{}", repro.curl);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trim_body_is_caught() {
+    let report = assert_caught(Flaw::TrimBody).await;
+    let reason = &report.check("compat/trailing-newline").unwrap().reason;
+    assert!(
+        reason.contains("answered 401") && reason.contains("do not trim"),
+        "{reason}"
+    );
+}
+
 /// Also shows `run` works on a current-thread runtime (the property phase runs on the blocking
 /// pool and sends through the runtime's handle).
 #[tokio::test]

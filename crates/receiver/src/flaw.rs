@@ -20,6 +20,10 @@ pub enum Flaw {
     /// `JSON.stringify(req.body)` does, as Veriff's own demo receiver) instead of the raw bytes:
     /// breaks on pretty-printed bodies and escaped non-ASCII.
     Restringify,
+    /// Verifies the HMAC of the body with its leading and trailing whitespace trimmed (what
+    /// `body.strip()` or `trim()` before hashing does) instead of the raw bytes: breaks on a body
+    /// that ends in a newline.
+    TrimBody,
     /// Compares the hex signature case-sensitively with its own lower-case hex.
     CaseSensitiveHex,
     /// Rejects (400) a payload with a field its schema does not know, at the top level (or in a
@@ -35,9 +39,10 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw.
-    pub const ALL: [Flaw; 7] = [
+    pub const ALL: [Flaw; 8] = [
         Flaw::SkipSignature,
         Flaw::Restringify,
+        Flaw::TrimBody,
         Flaw::CaseSensitiveHex,
         Flaw::StrictSchema,
         Flaw::UnknownKind500,
@@ -51,6 +56,7 @@ impl Flaw {
         match self {
             Flaw::SkipSignature => "skip-signature",
             Flaw::Restringify => "restringify",
+            Flaw::TrimBody => "trim-body",
             Flaw::CaseSensitiveHex => "case-sensitive-hex",
             Flaw::StrictSchema => "strict-schema",
             Flaw::UnknownKind500 => "unknown-kind-500",
@@ -65,6 +71,7 @@ impl Flaw {
         match self {
             Flaw::SkipSignature => "accepts any signature, or none",
             Flaw::Restringify => "hashes re-serialized JSON instead of the raw body",
+            Flaw::TrimBody => "hashes the body with surrounding whitespace trimmed",
             Flaw::CaseSensitiveHex => "compares the hex signature case-sensitively",
             Flaw::StrictSchema => "rejects payloads with unknown fields",
             Flaw::UnknownKind500 => "answers 500 to unknown event types",
@@ -85,7 +92,12 @@ impl Flaw {
                 "signature/legacy-only",
                 "signature/body-changed",
             ],
-            Flaw::Restringify => &["compat/pretty-printed", "compat/escaped-non-ascii"],
+            Flaw::Restringify => &[
+                "compat/pretty-printed",
+                "compat/trailing-newline",
+                "compat/escaped-non-ascii",
+            ],
+            Flaw::TrimBody => &["compat/trailing-newline"],
             Flaw::CaseSensitiveHex => &["signature/uppercase-hex"],
             Flaw::StrictSchema => &["compat/unknown-fields"],
             Flaw::UnknownKind500 => &["compat/unknown-event-type"],
@@ -110,6 +122,11 @@ impl Flaw {
                     .unwrap_or_default();
                 Some(veriff_mock_contract::verify(secret, &restrung, header))
             }
+            Flaw::TrimBody => Some(veriff_mock_contract::verify(
+                secret,
+                body.trim_ascii(),
+                header,
+            )),
             Flaw::CaseSensitiveHex => Some(match header.map(str::trim) {
                 None | Some("") => Err(VerifyError::Missing),
                 Some(given) if given == sign_hex(secret, body) => Ok(()),
@@ -185,6 +202,20 @@ mod tests {
                 .verify(&secret, pretty, Some(&good))
                 .unwrap()
                 .is_err()
+        );
+        let newline = b"{\"a\": 1}\n";
+        let signed = sign_hex(&secret, newline);
+        assert!(
+            Flaw::TrimBody
+                .verify(&secret, newline, Some(&signed))
+                .unwrap()
+                .is_err()
+        );
+        assert!(
+            Flaw::TrimBody
+                .verify(&secret, pretty, Some(&good))
+                .unwrap()
+                .is_ok()
         );
         let upper = good.to_ascii_uppercase();
         assert!(
