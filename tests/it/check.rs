@@ -201,9 +201,9 @@ fn every_check_passes_against_the_embedded_receiver_with_a_valid_junit_file() {
     let text = out.stdout_text();
     assert_eq!(out.code, 0, "{text}\n{}", out.stderr);
     assert!(text.contains("PASS  compat/pretty-printed"), "{text}");
-    assert!(text.contains("27 checks: 27 passed, 0 failed"), "{text}");
+    assert!(text.contains("29 checks: 29 passed, 0 failed"), "{text}");
     let (cases, failures, names) = parse_junit(&junit);
-    assert_eq!((cases, failures), (27, 0));
+    assert_eq!((cases, failures), (29, 0));
     assert!(
         names.contains(&"delivery/duplicate".to_owned()),
         "{names:?}"
@@ -424,7 +424,7 @@ fn kinds_narrow_the_suite_and_the_seed_replays_it() {
     assert!(!names.contains(&"valid/decision"), "{names:?}");
     // Null person/document only applies to decisions.
     assert!(!names.contains(&"compat/null-person-document"), "{names:?}");
-    assert_eq!(names.len(), 20);
+    assert_eq!(names.len(), 22);
     let (_, again) = run();
-    assert_eq!(again["checks"].as_array().unwrap().len(), 20);
+    assert_eq!(again["checks"].as_array().unwrap().len(), 22);
 }

@@ -12,6 +12,7 @@ Flags (or environment) break it on purpose, one mistake at a time, the way integ
     --flaw restringify          hash json.dumps(json.loads(body)) instead of the raw body
     --flaw trim-body            hash body.strip() instead of the raw body
     --flaw case-sensitive-hex   compare the hex string as is
+    --flaw prefix-signature     accept when the expected hex starts with the one given
     --flaw strict-schema        400 on top-level fields it does not know
     --flaw unknown-kind-500     500 on event types it does not know
     --flaw not-idempotent       500 on a second delivery of the same body
@@ -40,6 +41,7 @@ FLAWS = (
     "restringify",
     "trim-body",
     "case-sensitive-hex",
+    "prefix-signature",
     "strict-schema",
     "unknown-kind-500",
     "not-idempotent",
@@ -103,6 +105,12 @@ def make_handler(state):
         def signature_ok(self, body):
             if state.flaw == "skip-signature":
                 return True
+            if state.flaw == "prefix-signature":
+                header = self.headers.get("x-hmac-signature")
+                if header is None:
+                    return False
+                expected = hmac.new(state.secret, body, hashlib.sha256).hexdigest()
+                return expected.startswith(header.strip().lower())
             given = (self.headers.get("x-hmac-signature") or "").strip()
             if not given:
                 return False

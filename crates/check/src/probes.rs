@@ -42,6 +42,16 @@ pub const CHECKS: &[CheckInfo] = &[
         fix: "refuse (401) a webhook without an X-HMAC-SIGNATURE header",
     },
     CheckInfo {
+        name: "signature/empty",
+        what: "a payload with an empty X-HMAC-SIGNATURE header is rejected",
+        fix: "refuse (401) an empty signature: decode the hex and compare all 32 bytes with the HMAC, never test whether the expected hex starts with the given one",
+    },
+    CheckInfo {
+        name: "signature/truncated",
+        what: "a payload with only the first half of its correct hex signature is rejected",
+        fix: "refuse (401) a signature that is not 64 hex characters: compare the whole HMAC in constant time, never a prefix of it (a prefix match accepts a forgery)",
+    },
+    CheckInfo {
         name: "signature/api-key-as-secret",
         what: "a payload signed with the API key instead of the shared secret is rejected",
         fix: "key the HMAC with the shared secret key, never the API key (X-AUTH-CLIENT is public)",
@@ -326,6 +336,18 @@ fn probes(config: &CheckConfig) -> Vec<Probe> {
     list.push(probe(
         "signature/missing",
         vec![rejected(body, headers_with(config, None))],
+    ));
+    let body = payload(15);
+    list.push(probe(
+        "signature/empty",
+        vec![rejected(body, headers_with(config, Some(String::new())))],
+    ));
+    let body = payload(16);
+    let mut half = sign_hex(&config.secret, &body);
+    half.truncate(half.len() / 2);
+    list.push(probe(
+        "signature/truncated",
+        vec![rejected(body, headers_with(config, Some(half)))],
     ));
     let body = payload(3);
     let with_api_key = SharedSecret::new(config.api_key.clone())

@@ -62,7 +62,13 @@ pub fn curl_command(url: &str, body: &[u8], headers: &[(String, String)]) -> Str
     }
     let _ = write!(cmd, "curl -sS -i -X POST {}", shell_quote(url));
     for (name, value) in headers {
-        let _ = write!(cmd, " -H {}", shell_quote(&format!("{name}: {value}")));
+        // curl drops a header given as `name:` with nothing after it; `name;` sends it empty.
+        let header = if value.trim().is_empty() {
+            format!("{name};")
+        } else {
+            format!("{name}: {value}")
+        };
+        let _ = write!(cmd, " -H {}", shell_quote(&header));
     }
     match text {
         Some(t) => {
@@ -286,6 +292,12 @@ mod tests {
             "{piped}"
         );
         assert!(piped.ends_with("--data-binary @-"), "{piped}");
+        let empty = vec![("x-hmac-signature".to_owned(), String::new())];
+        let sent_empty = curl_command("http://127.0.0.1:1/", b"{}", &empty);
+        assert!(
+            sent_empty.contains(" -H 'x-hmac-signature;' "),
+            "{sent_empty}"
+        );
     }
 
     #[test]

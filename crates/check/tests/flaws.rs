@@ -145,6 +145,27 @@ async fn case_sensitive_hex_is_caught() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefix_signature_is_caught() {
+    let report = assert_caught(Flaw::PrefixSignature).await;
+    for name in ["signature/empty", "signature/truncated"] {
+        let check = report.check(name).unwrap();
+        assert!(
+            check.reason.starts_with("answered 200") && check.reason.contains("never"),
+            "{name}: {}",
+            check.reason
+        );
+    }
+    let curl = &report
+        .check("signature/empty")
+        .unwrap()
+        .repro
+        .as_ref()
+        .unwrap()
+        .curl;
+    assert!(curl.contains(" -H 'x-hmac-signature;' "), "{curl}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strict_schema_is_caught_and_shrunk() {
     let report = assert_caught(Flaw::StrictSchema).await;
     let property = report.check("property/valid-payloads").unwrap();

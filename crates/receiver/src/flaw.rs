@@ -26,6 +26,9 @@ pub enum Flaw {
     TrimBody,
     /// Compares the hex signature case-sensitively with its own lower-case hex.
     CaseSensitiveHex,
+    /// Accepts a signature when its own hex starts with the one given (trimmed, lower-cased), as
+    /// `expected.startswith(sig.strip().lower())` does: an empty or truncated signature passes.
+    PrefixSignature,
     /// Rejects (400) a payload with a field its schema does not know, at the top level (or in a
     /// decision's `verification`).
     StrictSchema,
@@ -39,11 +42,12 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw.
-    pub const ALL: [Flaw; 8] = [
+    pub const ALL: [Flaw; 9] = [
         Flaw::SkipSignature,
         Flaw::Restringify,
         Flaw::TrimBody,
         Flaw::CaseSensitiveHex,
+        Flaw::PrefixSignature,
         Flaw::StrictSchema,
         Flaw::UnknownKind500,
         Flaw::NotIdempotent,
@@ -58,6 +62,7 @@ impl Flaw {
             Flaw::Restringify => "restringify",
             Flaw::TrimBody => "trim-body",
             Flaw::CaseSensitiveHex => "case-sensitive-hex",
+            Flaw::PrefixSignature => "prefix-signature",
             Flaw::StrictSchema => "strict-schema",
             Flaw::UnknownKind500 => "unknown-kind-500",
             Flaw::NotIdempotent => "not-idempotent",
@@ -73,6 +78,7 @@ impl Flaw {
             Flaw::Restringify => "hashes re-serialized JSON instead of the raw body",
             Flaw::TrimBody => "hashes the body with surrounding whitespace trimmed",
             Flaw::CaseSensitiveHex => "compares the hex signature case-sensitively",
+            Flaw::PrefixSignature => "accepts any prefix of the signature, an empty one included",
             Flaw::StrictSchema => "rejects payloads with unknown fields",
             Flaw::UnknownKind500 => "answers 500 to unknown event types",
             Flaw::NotIdempotent => "answers 500 to a second delivery of the same payload",
@@ -88,6 +94,8 @@ impl Flaw {
             Flaw::SkipSignature => &[
                 "signature/wrong-secret",
                 "signature/missing",
+                "signature/empty",
+                "signature/truncated",
                 "signature/api-key-as-secret",
                 "signature/legacy-only",
                 "signature/body-changed",
@@ -99,6 +107,7 @@ impl Flaw {
             ],
             Flaw::TrimBody => &["compat/trailing-newline"],
             Flaw::CaseSensitiveHex => &["signature/uppercase-hex"],
+            Flaw::PrefixSignature => &["signature/empty", "signature/truncated"],
             Flaw::StrictSchema => &["compat/unknown-fields"],
             Flaw::UnknownKind500 => &["compat/unknown-event-type"],
             Flaw::NotIdempotent => &["delivery/duplicate"],
@@ -130,6 +139,15 @@ impl Flaw {
             Flaw::CaseSensitiveHex => Some(match header.map(str::trim) {
                 None | Some("") => Err(VerifyError::Missing),
                 Some(given) if given == sign_hex(secret, body) => Ok(()),
+                Some(_) => Err(VerifyError::Mismatch),
+            }),
+            Flaw::PrefixSignature => Some(match header {
+                None => Err(VerifyError::Missing),
+                Some(given)
+                    if sign_hex(secret, body).starts_with(&given.trim().to_ascii_lowercase()) =>
+                {
+                    Ok(())
+                }
                 Some(_) => Err(VerifyError::Mismatch),
             }),
             _ => None,
@@ -216,6 +234,21 @@ mod tests {
                 .verify(&secret, pretty, Some(&good))
                 .unwrap()
                 .is_ok()
+        );
+        for forged in ["", &good[..32]] {
+            assert!(veriff_mock_contract::verify(&secret, pretty, Some(forged)).is_err());
+            assert!(
+                Flaw::PrefixSignature
+                    .verify(&secret, pretty, Some(forged))
+                    .unwrap()
+                    .is_ok()
+            );
+        }
+        assert!(
+            Flaw::PrefixSignature
+                .verify(&secret, pretty, Some(&good[1..]))
+                .unwrap()
+                .is_err()
         );
         let upper = good.to_ascii_uppercase();
         assert!(

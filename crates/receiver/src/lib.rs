@@ -38,7 +38,8 @@
 //! [`ReceiverBuilder::flaw`] makes the receiver wrong in one way integrators get it wrong, so a
 //! conformance suite (`veriff-mock check`) can be shown to catch it: [`Flaw::SkipSignature`],
 //! [`Flaw::Restringify`] (hashes re-serialized JSON), [`Flaw::TrimBody`] (hashes the trimmed
-//! body), [`Flaw::CaseSensitiveHex`],
+//! body), [`Flaw::CaseSensitiveHex`], [`Flaw::PrefixSignature`] (accepts an empty or truncated
+//! signature),
 //! [`Flaw::StrictSchema`] (400 on unknown fields), [`Flaw::UnknownKind500`],
 //! [`Flaw::NotIdempotent`] (500 on a repeated payload) and [`Flaw::Slow`] (answers after
 //! [`SLOW_FLAW_DELAY`]). A flawed receiver says so in its [`ReceiverConfig`] line.
