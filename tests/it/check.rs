@@ -422,7 +422,7 @@ fn kinds_narrow_the_suite_and_the_seed_replays_it() {
         .collect();
     assert_eq!(&names[..2], ["valid/event", "valid/ine"]);
     assert!(!names.contains(&"valid/decision"), "{names:?}");
-    // Null person/document only applies to decisions.
+    // Null person/document only applies to decisions and Full Auto webhooks.
     assert!(!names.contains(&"compat/null-person-document"), "{names:?}");
     assert_eq!(names.len(), 22);
     let (_, again) = run();

@@ -15,6 +15,7 @@ Flags (or environment) break it on purpose, one mistake at a time, the way integ
     --flaw prefix-signature     accept when the expected hex starts with the one given
     --flaw strict-schema        400 on top-level fields it does not know
     --flaw unknown-kind-500     500 on event types it does not know
+    --flaw null-person-500      500 on a decision or Full Auto webhook with null person/document
     --flaw not-idempotent       500 on a second delivery of the same body
     --flaw slow                 answer after 3 seconds
 
@@ -44,6 +45,7 @@ FLAWS = (
     "prefix-signature",
     "strict-schema",
     "unknown-kind-500",
+    "null-person-500",
     "not-idempotent",
     "slow",
 )
@@ -76,6 +78,20 @@ def kind_of(payload):
     if payload.get("action") in ("started", "submitted"):
         return "event"
     return None
+
+
+def null_person_or_document(payload):
+    """A decision or Full Auto webhook whose person or document is null or absent."""
+    kind = kind_of(payload)
+    if kind == "decision":
+        verification = payload["verification"]
+    elif kind == "fullauto" and isinstance(payload.get("data"), dict):
+        verification = payload["data"].get("verification")
+    else:
+        return False
+    if not isinstance(verification, dict):
+        return False
+    return verification.get("person") is None or verification.get("document") is None
 
 
 class State:
@@ -153,6 +169,8 @@ def make_handler(state):
                     return self.answer(400, {"error": f"unknown field {unknown[0]}"})
             if state.flaw == "unknown-kind-500" and kind_of(payload) is None:
                 return self.answer(500, {"error": "unknown event type"})
+            if state.flaw == "null-person-500" and null_person_or_document(payload):
+                return self.answer(500, {"error": "person or document is null"})
             if state.flaw == "not-idempotent":
                 key = hashlib.sha256(body).hexdigest()
                 with state.lock:

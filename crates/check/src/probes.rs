@@ -108,8 +108,8 @@ pub const CHECKS: &[CheckInfo] = &[
     },
     CheckInfo {
         name: "compat/null-person-document",
-        what: "an expired decision with null person and document gets 200 (only with the decision kind)",
-        fix: "accept null person and document (expired and abandoned sessions have none)",
+        what: "an expired decision and an expired Full Auto webhook, with null person and document, get 200 (with the decision or fullauto kind)",
+        fix: "accept null person and document (expired and abandoned sessions have none, in decisions and Full Auto webhooks alike)",
     },
     CheckInfo {
         name: "compat/long-vendor-data",
@@ -240,6 +240,9 @@ struct Step {
     body: Bytes,
     headers: Vec<(String, String)>,
     expect: Expect,
+    /// What a failure calls this step when the steps differ (`fullauto expired`); unlabelled
+    /// steps are numbered (`delivery 2 of 2`).
+    label: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -302,11 +305,13 @@ fn probes(config: &CheckConfig) -> Vec<Probe> {
         headers: good_headers(config, &body),
         body,
         expect: Expect::Ok200,
+        label: None,
     };
     let rejected = |body: Bytes, headers: Vec<(String, String)>| Step {
         body,
         headers,
         expect: Expect::Rejected,
+        label: None,
     };
     let probe = |name: &str, steps: Vec<Step>| Probe {
         name: name.to_owned(),
@@ -379,6 +384,7 @@ fn probes(config: &CheckConfig) -> Vec<Probe> {
             headers: headers_with(config, Some(upper)),
             body,
             expect: Expect::Ok200,
+            label: None,
         }],
     ));
 
@@ -414,15 +420,26 @@ fn probes(config: &CheckConfig) -> Vec<Probe> {
         "compat/unknown-event-type",
         vec![ok(mutate(Mutation::UnknownEventType, payload(10)))],
     ));
-    if config.kinds.contains(&Kind::Decision) {
-        let generator = Generator::from_seed(seed).kind(Kind::Decision);
-        let expired = generator
-            .clone()
-            .status("expired")
-            .unwrap_or(generator)
-            .payload(11)
-            .body;
-        list.push(probe("compat/null-person-document", vec![ok(expired)]));
+    // Expired sessions have null person and document, in decisions and Full Auto alike.
+    let null_person: Vec<Step> = [Kind::Decision, Kind::FullAuto]
+        .into_iter()
+        .filter(|kind| config.kinds.contains(kind))
+        .map(|kind| {
+            let generator = Generator::from_seed(seed).kind(kind);
+            let expired = generator
+                .clone()
+                .status("expired")
+                .unwrap_or(generator)
+                .payload(11)
+                .body;
+            Step {
+                label: Some(format!("{} `expired`", kind.name())),
+                ..ok(expired)
+            }
+        })
+        .collect();
+    if !null_person.is_empty() {
+        list.push(probe("compat/null-person-document", null_person));
     }
     let long: String = (0..1_000)
         .map(|i| char::from(b'a' + (i % 26) as u8))
@@ -466,10 +483,10 @@ async fn run_probe(
             _ => false,
         };
         if !good {
-            let which = if total > 1 {
-                format!("delivery {} of {total}: ", i + 1)
-            } else {
-                String::new()
+            let which = match &step.label {
+                Some(label) if total > 1 => format!("{label}: "),
+                _ if total > 1 => format!("delivery {} of {total}: ", i + 1),
+                _ => String::new(),
             };
             let expected = match step.expect {
                 Expect::Ok200 => "expected 200",
@@ -491,10 +508,10 @@ async fn run_probe(
             name: probe.name,
             what: probe.info.what,
             passed: true,
-            reason: if total > 1 {
-                format!("{total} deliveries, each {last}")
-            } else {
-                last
+            reason: match labels(&probe.steps) {
+                Some(labels) if total > 1 => format!("{labels}, each {last}"),
+                _ if total > 1 => format!("{total} deliveries, each {last}"),
+                _ => last,
             },
             elapsed,
             repro: None,
@@ -509,6 +526,12 @@ async fn run_probe(
         },
     };
     (result, exchanges)
+}
+
+/// The steps' labels, `decision \`expired\` and fullauto \`expired\``, when every step has one.
+fn labels(steps: &[Step]) -> Option<String> {
+    let labels: Option<Vec<&str>> = steps.iter().map(|s| s.label.as_deref()).collect();
+    labels.map(|l| l.join(" and "))
 }
 
 /// Runs the fixed probes, the property phases and the response-time check, all concurrently; the

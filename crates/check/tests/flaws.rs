@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use veriff_mock_check::{CHECKS, CheckConfig, Report, run};
-use veriff_mock_contract::SharedSecret;
+use veriff_mock_contract::{Kind, SharedSecret};
 use veriff_mock_receiver::{Flaw, Receiver};
 
 const SECRET: &str = "abcdef12-abcd-abcd-abcd-abcdef012345";
@@ -180,6 +180,53 @@ async fn strict_schema_is_caught_and_shrunk() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_kind_500_is_caught() {
     assert_caught(Flaw::UnknownKind500).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn null_person_500_is_caught_in_decisions_and_fullauto() {
+    let report = assert_caught(Flaw::NullPerson500).await;
+    let reason = &report.check("compat/null-person-document").unwrap().reason;
+    assert!(
+        reason.starts_with("decision `expired`: answered 500"),
+        "{reason}"
+    );
+
+    // With Full Auto alone, whose expired webhooks have null person and document too.
+    let secret = SharedSecret::new(SECRET).unwrap();
+    for flaw in [None, Some(Flaw::NullPerson500)] {
+        let mut builder = Receiver::builder().secret(secret.clone());
+        if let Some(flaw) = flaw {
+            builder = builder.flaw(flaw);
+        }
+        let receiver = builder.start().await.unwrap();
+        let config = CheckConfig::new(&receiver.url(), secret.clone())
+            .unwrap()
+            .kinds([Kind::FullAuto])
+            .cases(8)
+            .seed(11)
+            .timeout(std::time::Duration::from_secs(10));
+        let report = run(&config).await;
+        let check = report
+            .check("compat/null-person-document")
+            .unwrap_or_else(|| panic!("not run with --kind fullauto\n{}", report.to_text()));
+        match flaw {
+            None => assert!(report.passed(), "{}", report.to_text()),
+            Some(_) => {
+                assert!(
+                    !check.passed && check.reason.starts_with("answered 500"),
+                    "{}",
+                    check.reason
+                );
+                let body: serde_json::Value =
+                    serde_json::from_slice(&check.repro.as_ref().unwrap().body).unwrap();
+                assert_eq!(body["eventType"], "fullauto");
+                assert_eq!(
+                    body["data"]["verification"]["person"],
+                    serde_json::Value::Null
+                );
+            }
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

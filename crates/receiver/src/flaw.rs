@@ -34,6 +34,9 @@ pub enum Flaw {
     StrictSchema,
     /// Answers 500 to a webhook of an event type it does not know.
     UnknownKind500,
+    /// Answers 500 to a decision or Full Auto webhook whose `person` or `document` is null (as
+    /// code that reads `person.firstName` without a check crashes on expired sessions).
+    NullPerson500,
     /// Answers 500 to the second (and later) delivery of the same payload.
     NotIdempotent,
     /// Answers after [`SLOW_FLAW_DELAY`].
@@ -42,7 +45,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw.
-    pub const ALL: [Flaw; 9] = [
+    pub const ALL: [Flaw; 10] = [
         Flaw::SkipSignature,
         Flaw::Restringify,
         Flaw::TrimBody,
@@ -50,6 +53,7 @@ impl Flaw {
         Flaw::PrefixSignature,
         Flaw::StrictSchema,
         Flaw::UnknownKind500,
+        Flaw::NullPerson500,
         Flaw::NotIdempotent,
         Flaw::Slow,
     ];
@@ -65,6 +69,7 @@ impl Flaw {
             Flaw::PrefixSignature => "prefix-signature",
             Flaw::StrictSchema => "strict-schema",
             Flaw::UnknownKind500 => "unknown-kind-500",
+            Flaw::NullPerson500 => "null-person-500",
             Flaw::NotIdempotent => "not-idempotent",
             Flaw::Slow => "slow",
         }
@@ -81,6 +86,7 @@ impl Flaw {
             Flaw::PrefixSignature => "accepts any prefix of the signature, an empty one included",
             Flaw::StrictSchema => "rejects payloads with unknown fields",
             Flaw::UnknownKind500 => "answers 500 to unknown event types",
+            Flaw::NullPerson500 => "answers 500 to a null person or document",
             Flaw::NotIdempotent => "answers 500 to a second delivery of the same payload",
             Flaw::Slow => "answers after 3 s",
         }
@@ -110,6 +116,7 @@ impl Flaw {
             Flaw::PrefixSignature => &["signature/empty", "signature/truncated"],
             Flaw::StrictSchema => &["compat/unknown-fields"],
             Flaw::UnknownKind500 => &["compat/unknown-event-type"],
+            Flaw::NullPerson500 => &["compat/null-person-document"],
             Flaw::NotIdempotent => &["delivery/duplicate"],
             Flaw::Slow => &["delivery/response-time"],
         }
@@ -151,6 +158,21 @@ impl Flaw {
                 Some(_) => Err(VerifyError::Mismatch),
             }),
             _ => None,
+        }
+    }
+
+    /// For [`Flaw::NullPerson500`]: the decision or Full Auto webhook has no `person` or no
+    /// `document` (null or absent).
+    pub(crate) fn null_person_or_document(webhook: &Webhook) -> bool {
+        match webhook {
+            Webhook::Decision(d) => {
+                d.verification.person.is_none() || d.verification.document.is_none()
+            }
+            Webhook::FullAuto(f) => {
+                let v = &f.data.verification;
+                v.person.is_none() || v.document.is_none()
+            }
+            _ => false,
         }
     }
 

@@ -41,6 +41,7 @@
 //! body), [`Flaw::CaseSensitiveHex`], [`Flaw::PrefixSignature`] (accepts an empty or truncated
 //! signature),
 //! [`Flaw::StrictSchema`] (400 on unknown fields), [`Flaw::UnknownKind500`],
+//! [`Flaw::NullPerson500`] (500 on a null person or document),
 //! [`Flaw::NotIdempotent`] (500 on a repeated payload) and [`Flaw::Slow`] (answers after
 //! [`SLOW_FLAW_DELAY`]). A flawed receiver says so in its [`ReceiverConfig`] line.
 //!

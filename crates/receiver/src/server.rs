@@ -530,6 +530,10 @@ fn flawed_answer(flaw: Option<Flaw>, webhook: &Webhook) -> Option<(Answer, Strin
                 format!("flaw strict-schema: unknown field `{field}`"),
             )
         }),
+        (Flaw::NullPerson500, _) if Flaw::null_person_or_document(webhook) => Some((
+            Answer::Scripted(500),
+            "flaw null-person-500: person or document is null".to_owned(),
+        )),
         (Flaw::UnknownKind500, Webhook::Unknown(u)) => Some((
             Answer::Scripted(500),
             format!(
