@@ -108,12 +108,13 @@ impl Report {
         );
         let width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
         for c in &self.checks {
+            // The reason quotes the receiver's answer: one row each, nothing sent to the terminal.
             let _ = writeln!(
                 out,
                 "  {}  {:width$}  {}",
                 if c.passed { "PASS" } else { "FAIL" },
                 c.name,
-                c.reason
+                escape_controls(&c.reason, false)
             );
         }
         let failed = self.failures().count();
@@ -127,7 +128,12 @@ impl Report {
         let with_repro: Vec<&CheckResult> = self.failures().filter(|c| c.repro.is_some()).collect();
         for c in with_repro.iter().take(MAX_TEXT_REPROS) {
             if let Some(r) = &c.repro {
-                let _ = writeln!(out, "\n{} failed with this body:\n{}", c.name, r.body_text);
+                let _ = writeln!(
+                    out,
+                    "\n{} failed with this body:\n{}",
+                    c.name,
+                    escape_controls(&r.body_text, true)
+                );
                 let _ = writeln!(out, "reproduce with:\n{}", r.curl);
             }
         }
@@ -246,6 +252,29 @@ fn junit_case(x: &mut String, c: &CheckResult) {
     );
 }
 
+/// `text` with its control characters (C0, DEL, C1) and bidirectional-text controls written as
+/// escapes (`\n`, `\r`, `\u{0}`, `\u{1b}`, `\u{202e}`), so text from a receiver can neither break
+/// a table row nor move the cursor, change colours or reorder what the terminal shows. With
+/// `keep_lines`, line feeds and tabs stay (a pretty-printed body keeps its lines).
+fn escape_controls(text: &str, keep_lines: bool) -> std::borrow::Cow<'_, str> {
+    let escaped = |c: char| {
+        (c.is_control() && !(keep_lines && matches!(c, '\n' | '\t')))
+            || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(escaped) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if escaped(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Escapes text for XML content and attribute values; characters XML 1.0 forbids become U+FFFD.
 fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -298,6 +327,52 @@ mod tests {
             sent_empty.contains(" -H 'x-hmac-signature;' "),
             "{sent_empty}"
         );
+    }
+
+    #[test]
+    fn text_output_escapes_what_a_hostile_receiver_answers() {
+        let hostile = "answered 500 \u{1b}[2J\u{1b}[31mred\r\nPASS  forged\0\u{9b}\u{202e}txt.exe";
+        let report = Report {
+            url: "http://127.0.0.1:1/".to_owned(),
+            seed: 0,
+            cases: 0,
+            timeout: Duration::from_secs(2),
+            checks: vec![CheckResult {
+                name: "valid/decision".to_owned(),
+                what: "",
+                passed: false,
+                reason: hostile.to_owned(),
+                elapsed: Duration::ZERO,
+                repro: Some(Repro::new(
+                    "http://127.0.0.1:1/",
+                    b"{\n  \"a\": \"\x1b[2J\"\n}",
+                    &[],
+                )),
+            }],
+            elapsed: Duration::ZERO,
+        };
+        let text = report.to_text();
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
+            "{text:?}"
+        );
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("  FAIL  valid/decision"))
+            .unwrap();
+        assert!(
+            row.ends_with(
+                r"answered 500 \u{1b}[2J\u{1b}[31mred\r\nPASS  forged\u{0}\u{9b}\u{202e}txt.exe"
+            ),
+            "{row}"
+        );
+        assert!(!text.contains("\nPASS  forged"), "{text}");
+        // The body keeps its lines; only the escape is escaped.
+        assert!(text.contains("{\n  \"a\": \"\\u{1b}[2J\"\n}"), "{text}");
+        // JSON keeps the answer as it was (escaped by JSON itself).
+        assert_eq!(report.to_json()["checks"][0]["reason"], hostile);
     }
 
     #[test]
