@@ -238,7 +238,8 @@ impl TextPrinter {
             DeliveryEvent::Paused => writeln!(out, "{} paused", clock()),
             DeliveryEvent::Resumed => writeln!(out, "{} resumed", clock()),
             DeliveryEvent::Finished { summary } => write_summary(summary, !self.not_resumable, out),
-            DeliveryEvent::AttemptStarted { .. } => Ok(()),
+            // Only a lingering engine (the terminal UI) says so; the summary comes at the end.
+            DeliveryEvent::AttemptStarted { .. } | DeliveryEvent::Drained { .. } => Ok(()),
         }
     }
 }

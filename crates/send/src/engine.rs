@@ -358,6 +358,7 @@ pub fn start_with_transport(
         chaos: config.chaos.clone(),
         grace: config.shutdown_grace,
         linger: config.linger,
+        drained: false,
         store_path: config.store_path.clone(),
         transport,
         writer: write_tx,
@@ -489,6 +490,9 @@ struct Scheduler {
     chaos: Chaos,
     grace: Duration,
     linger: bool,
+    /// While lingering: every delivery had reached its end when last looked at, and the writer
+    /// was told (one [`WriteOp::Drained`] per time the run goes idle).
+    drained: bool,
     store_path: PathBuf,
     transport: Arc<dyn Transport>,
     writer: mpsc::Sender<WriteOp>,
@@ -1196,12 +1200,32 @@ impl Scheduler {
         }
     }
 
+    /// Nothing left to do: every job was taken from the source and every delivery has reached
+    /// its end.
+    fn idle(&self) -> bool {
+        self.source_done && self.entries.is_empty() && self.manual.is_empty() && self.in_flight == 0
+    }
+
     fn finished(&self) -> bool {
-        !self.linger
-            && self.source_done
-            && self.entries.is_empty()
-            && self.manual.is_empty()
-            && self.in_flight == 0
+        !self.linger && self.idle()
+    }
+
+    /// A lingering run (the terminal UI) that goes idle tells the writer, which finalizes the
+    /// run's record and reports [`DeliveryEvent::Drained`]; it says so again after resends.
+    async fn note_drained(&mut self) {
+        if !self.linger {
+            return;
+        }
+        let idle = self.idle();
+        if idle && !self.drained {
+            self.drained = true;
+            self.write(WriteOp::Drained {
+                source_done: self.source_done,
+            })
+            .await;
+        } else if !idle {
+            self.drained = false;
+        }
     }
 
     /// Runs until done or stopped; returns whether it was stopped.
@@ -1268,6 +1292,7 @@ impl Scheduler {
             if self.cancel.is_cancelled() || self.finished() {
                 break;
             }
+            self.note_drained().await;
             let can_start = !self.paused && self.in_flight < self.concurrency;
             let heap_due = if can_start {
                 self.heap.peek().map(|Reverse((due, _, _))| *due)
@@ -1323,10 +1348,12 @@ impl Scheduler {
             .filter(|e| !e.state.is_final() && !e.ephemeral)
             .count() as u64;
         let source_done = self.source_done;
+        let idle = self.drained && self.idle();
         self.write(WriteOp::Finish {
             pending,
             stopped,
             source_done,
+            idle,
         })
         .await;
         stopped

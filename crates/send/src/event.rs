@@ -20,6 +20,7 @@
 //! | `unexpected_outcome` | id, attempt, status, reason |
 //! | `not_found` | id (a resend named an unknown delivery) |
 //! | `paused`, `resumed` | (none) |
+//! | `drained` (only when the engine lingers) | summary: the [`Summary`] fields so far |
 //! | `finished` (always last) | summary: the [`Summary`] fields |
 
 use serde::Serialize;
@@ -238,6 +239,13 @@ pub enum DeliveryEvent {
     Paused,
     /// Dispatch resumed.
     Resumed,
+    /// Only when the engine lingers ([`crate::EngineConfig::linger`]): every job was taken from
+    /// the source and every delivery reached its end, so the run is recorded as complete; the
+    /// engine keeps serving resends until stopped, and says so again if it goes idle again.
+    Drained {
+        /// Totals so far; `elapsed_ms` is the run's time until now.
+        summary: Summary,
+    },
     /// The run is over (always the last event).
     Finished {
         /// Totals.

@@ -68,11 +68,19 @@ pub(crate) enum WriteOp {
         event: Option<DeliveryEvent>,
     },
     Event(DeliveryEvent),
+    /// A lingering run went idle: every job of its source was stored (when `source_done`) and
+    /// every delivery reached its end. The run is recorded as complete, and reported with
+    /// [`DeliveryEvent::Drained`].
+    Drained {
+        source_done: bool,
+    },
     Finish {
         pending: u64,
         stopped: bool,
         /// Every job of the run's source was stored.
         source_done: bool,
+        /// Nothing happened since the last `Drained`: the run's time ends there.
+        idle: bool,
     },
 }
 
@@ -80,6 +88,8 @@ struct Tally {
     summary: Summary,
     hist: Histogram,
     started: Instant,
+    /// When the run last went idle (a lingering run), from `started`.
+    drained: Option<std::time::Duration>,
 }
 
 impl Tally {
@@ -111,6 +121,16 @@ impl Tally {
             _ => {}
         }
     }
+
+    /// The totals so far, the run's time ending at `elapsed`.
+    fn summary(&self, elapsed: std::time::Duration) -> Summary {
+        let mut s = self.summary.clone();
+        s.latency_p50_us = self.hist.quantile(0.5);
+        s.latency_p99_us = self.hist.quantile(0.99);
+        s.latency_max_us = self.hist.max();
+        s.elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        s
+    }
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -133,11 +153,12 @@ pub(crate) fn run(
         },
         hist: Histogram::default(),
         started: Instant::now(),
+        drained: None,
     };
     let mut consumer_alive = events.blocking_send(vec![ready]).is_ok();
     let mut batch: Vec<WriteOp> = Vec::with_capacity(MAX_BATCH);
     let mut out: Vec<DeliveryEvent> = Vec::new();
-    let mut finish: Option<(u64, bool)> = None;
+    let mut finish: Option<(u64, bool, bool)> = None;
     let mut carried: Vec<WriteOp> = Vec::new();
     loop {
         // Records held back from the last batch go first, in their order.
@@ -167,8 +188,13 @@ pub(crate) fn run(
             &mut out,
             &mut finish,
         )?;
-        for e in &out {
+        for e in &mut out {
             tally.see(e);
+            if let DeliveryEvent::Drained { summary } = e {
+                let elapsed = tally.started.elapsed();
+                tally.drained = Some(elapsed);
+                *summary = tally.summary(elapsed);
+            }
         }
         if consumer_alive && !out.is_empty() {
             // One message per batch: no wake-up ping-pong per event with the consumer.
@@ -184,15 +210,15 @@ pub(crate) fn run(
             break;
         }
     }
-    let (pending, stopped) = finish.unwrap_or((0, true));
-    let s = &mut tally.summary;
-    s.pending = pending;
-    s.stopped = stopped;
-    s.latency_p50_us = tally.hist.quantile(0.5);
-    s.latency_p99_us = tally.hist.quantile(0.99);
-    s.latency_max_us = tally.hist.max();
-    s.elapsed_ms = u64::try_from(tally.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let summary = tally.summary;
+    let (pending, stopped, idle) = finish.unwrap_or((0, true, false));
+    // A run that stayed open after its work was done (the terminal UI) took until then.
+    let elapsed = match tally.drained {
+        Some(drained) if idle => drained,
+        _ => tally.started.elapsed(),
+    };
+    let mut summary = tally.summary(elapsed);
+    summary.pending = pending;
+    summary.stopped = stopped;
     // Checkpoint so the main file holds everything (a WAL left behind is still valid).
     let _ = store
         .conn_mut()
@@ -322,7 +348,7 @@ fn commit(
     run_id: u64,
     batch: &mut Vec<WriteOp>,
     out: &mut Vec<DeliveryEvent>,
-    finish: &mut Option<(u64, bool)>,
+    finish: &mut Option<(u64, bool, bool)>,
 ) -> Result<(), StoreError> {
     let settled = settle_in_batch(batch);
     commit_settled(store, run_id, batch, &settled, out, finish)
@@ -334,7 +360,7 @@ fn commit_settled(
     batch: &mut Vec<WriteOp>,
     settled: &FxHashMap<DeliveryId, RowState>,
     out: &mut Vec<DeliveryEvent>,
-    finish: &mut Option<(u64, bool)>,
+    finish: &mut Option<(u64, bool, bool)>,
 ) -> Result<(), StoreError> {
     let tx = store.conn_mut().transaction()?;
     {
@@ -461,10 +487,23 @@ fn commit_settled(
                     out.extend(event);
                 }
                 WriteOp::Event(e) => out.push(e),
+                WriteOp::Drained { source_done } => {
+                    if source_done {
+                        tx.execute(
+                            "UPDATE runs SET source_done = 1 WHERE id = ?1",
+                            [i64::try_from(run_id).unwrap_or(i64::MAX)],
+                        )?;
+                    }
+                    // The totals are filled in once the batch's events are counted.
+                    out.push(DeliveryEvent::Drained {
+                        summary: Summary::default(),
+                    });
+                }
                 WriteOp::Finish {
                     pending,
                     stopped,
                     source_done,
+                    idle,
                 } => {
                     if source_done {
                         tx.execute(
@@ -472,7 +511,7 @@ fn commit_settled(
                             [i64::try_from(run_id).unwrap_or(i64::MAX)],
                         )?;
                     }
-                    *finish = Some((pending, stopped));
+                    *finish = Some((pending, stopped, idle));
                 }
             }
         }
@@ -631,6 +670,7 @@ mod tests {
                 pending: 0,
                 stopped: false,
                 source_done: true,
+                idle: false,
             },
         ];
         let mut carried = Vec::new();

@@ -788,3 +788,32 @@ async fn payloads_evicted_during_long_waits_come_back_byte_identical() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_lingering_run_says_when_it_is_done_and_its_time_ends_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = Fake::new(|_, _| (Duration::ZERO, status(200)));
+    let mut c = config(&dir, RetryPolicy::none());
+    c.linger = true;
+    c.run_spec = Some("spec".to_owned());
+    let (engine, mut rx) =
+        start_with_transport(c, JobSource::from_iter(signer(), jobs(3)), fake).unwrap();
+    let drained = loop {
+        match rx.recv().await {
+            Some(DeliveryEvent::Drained { summary }) => break summary,
+            Some(DeliveryEvent::Finished { .. }) | None => panic!("a lingering run went on"),
+            Some(_) => {}
+        }
+    };
+    assert_eq!(drained.delivered, 3);
+    // Recorded as complete at once, as a run without the UI is, not only when the UI closes.
+    let store = Store::open_read_only(dir.path().join("d.db")).unwrap();
+    assert!(store.runs_with_spec().unwrap()[0].2);
+    // Browsing the finished run for a while does not count as the run's time.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    engine.control().stop();
+    while rx.recv().await.is_some() {}
+    let s = engine.wait().await.unwrap();
+    assert_eq!(s.elapsed_ms, drained.elapsed_ms);
+    assert_eq!((s.delivered, s.pending), (3, 0));
+}

@@ -115,6 +115,9 @@ pub fn tui_event(event: &DeliveryEvent, now: DateTime<Utc>) -> Option<TuiEvent> 
         }
         DeliveryEvent::Paused => TuiEvent::Paused(true),
         DeliveryEvent::Resumed => TuiEvent::Paused(false),
+        DeliveryEvent::Drained { summary } => TuiEvent::Done {
+            elapsed: Duration::from_millis(summary.elapsed_ms),
+        },
         DeliveryEvent::Finished { .. } => TuiEvent::Finished,
     })
 }

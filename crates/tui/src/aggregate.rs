@@ -422,6 +422,8 @@ pub struct Aggregate {
     first_event_at: Option<DateTime<Utc>>,
     paused: bool,
     finished: bool,
+    /// The run's time when it was last done (nothing happened since).
+    done: Option<Duration>,
 }
 
 /// Default size of the row cache.
@@ -454,6 +456,7 @@ impl Aggregate {
             first_event_at: None,
             paused: false,
             finished: false,
+            done: None,
         }
     }
 
@@ -480,6 +483,7 @@ impl Aggregate {
     pub fn apply(&mut self, event: TuiEvent) {
         match event {
             TuiEvent::Queued(row) => {
+                self.done = None;
                 let id = row.id;
                 self.saw(row.queued_at);
                 if !self.phases.contains_key(&id) {
@@ -496,6 +500,7 @@ impl Aggregate {
                 at,
             } => {
                 self.saw(at);
+                self.done = None;
                 if manual {
                     self.manual_attempts += 1;
                 }
@@ -554,6 +559,7 @@ impl Aggregate {
             }
             TuiEvent::Paused(paused) => self.paused = paused,
             TuiEvent::Notice(_) => {}
+            TuiEvent::Done { elapsed } => self.done = Some(elapsed),
             TuiEvent::Finished => self.finished = true,
         }
     }
@@ -633,6 +639,19 @@ impl Aggregate {
     /// Records a pause or resume the UI asked for, before the engine confirms it.
     pub fn set_paused(&mut self, paused: bool) {
         self.paused = paused;
+    }
+
+    /// The run's time, when it reported that every delivery reached its end and nothing
+    /// happened since (it stays open for resends).
+    #[must_use]
+    pub fn done_elapsed(&self) -> Option<Duration> {
+        self.done
+    }
+
+    /// True once the run is done or finished: every delivery reached its end.
+    #[must_use]
+    pub fn is_done(&self) -> bool {
+        self.done.is_some() || self.finished
     }
 
     /// True once the run reported it has finished.

@@ -270,6 +270,12 @@ pub enum TuiEvent {
     Paused(bool),
     /// Something to tell the user in the footer (a resend named an unknown id, say).
     Notice(String),
+    /// Every delivery of the run reached its end and nothing more will be queued; the run stays
+    /// open (for resends) until the user quits. `elapsed` is the run's time until then.
+    Done {
+        /// Time from the start of the run until it was done.
+        elapsed: Duration,
+    },
     /// Nothing more will be queued or attempted in this run.
     Finished,
 }
@@ -287,7 +293,10 @@ impl TuiEvent {
             | TuiEvent::Exhausted { id, .. }
             | TuiEvent::ExpectedRejection { id, .. }
             | TuiEvent::Unexpected { id, .. } => Some(*id),
-            TuiEvent::Paused(_) | TuiEvent::Notice(_) | TuiEvent::Finished => None,
+            TuiEvent::Paused(_)
+            | TuiEvent::Notice(_)
+            | TuiEvent::Done { .. }
+            | TuiEvent::Finished => None,
         }
     }
 }

@@ -315,7 +315,11 @@ impl MemorySource {
 /// Applies an event to a row the way the aggregate does.
 fn apply_to_row(row: &mut DeliveryRow, event: &TuiEvent) {
     match event {
-        TuiEvent::Queued(_) | TuiEvent::Paused(_) | TuiEvent::Notice(_) | TuiEvent::Finished => {}
+        TuiEvent::Queued(_)
+        | TuiEvent::Paused(_)
+        | TuiEvent::Notice(_)
+        | TuiEvent::Done { .. }
+        | TuiEvent::Finished => {}
         TuiEvent::AttemptStarted { attempt, .. } => {
             row.phase = Phase::InFlight;
             row.attempts = row.attempts.max(*attempt);

@@ -290,12 +290,16 @@ fn short_id(s: &str) -> &str {
 fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let header = app.header();
     let agg = app.aggregate();
-    let elapsed = match app.mode() {
-        Mode::Live => app.now() - header.started_at,
-        Mode::Watch => agg.last_event_at().unwrap_or(header.started_at) - header.started_at,
+    let since_start = |t: Option<DateTime<Utc>>| t.unwrap_or(header.started_at) - header.started_at;
+    // A run that is done stops its clock: the figures stay as they were at the end.
+    let elapsed = match (app.mode(), agg.done_elapsed()) {
+        (Mode::Live, Some(done)) => chrono::Duration::from_std(done).unwrap_or_default(),
+        (Mode::Live, None) if agg.is_finished() => since_start(agg.last_event_at()),
+        (Mode::Live, None) => app.now() - header.started_at,
+        (Mode::Watch, _) => since_start(agg.last_event_at()),
     };
-    let (state, state_style) = if agg.is_finished() {
-        ("■ finished", theme.fg(Color::Cyan))
+    let (state, state_style) = if agg.is_done() {
+        ("■ done", theme.fg(Color::Cyan))
     } else if agg.is_paused() {
         (
             "⏸ paused",
@@ -612,7 +616,7 @@ fn render_rate(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     let agg = app.aggregate();
-    let end = match (app.mode(), agg.is_finished(), agg.last_event_at()) {
+    let end = match (app.mode(), agg.is_done(), agg.last_event_at()) {
         (Mode::Live, false, _) | (_, _, None) => app.now().timestamp(),
         (_, _, Some(last)) => last.timestamp(),
     };
@@ -828,16 +832,26 @@ fn render_footer(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ("↑↓", "move"),
     ];
     let tail = [("?", "help"), ("q", "quit")];
+    // A finished run stays open to browse: say how to leave, before any other key.
+    let done = (app.mode() == Mode::Live && app.aggregate().is_done())
+        .then_some(" ■ done: press q to exit ");
     let width = |ks: &[(&str, &str)]| -> usize {
         ks.iter()
             .chain(tail.iter())
             .map(|(k, l)| k.chars().count() + l.chars().count() + 2)
-            .sum()
+            .sum::<usize>()
+            + done.map_or(0, |d| d.chars().count())
     };
     while width(&keys) > usize::from(area.width) && !keys.is_empty() {
         keys.pop();
     }
     let mut spans = Vec::new();
+    if let Some(done) = done {
+        spans.push(Span::styled(
+            done,
+            theme.fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        ));
+    }
     for (k, l) in keys.iter().chain(tail.iter()) {
         spans.push(Span::styled(*k, theme.key()));
         spans.push(Span::raw(format!(" {l} ")));

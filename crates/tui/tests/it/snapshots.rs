@@ -163,3 +163,27 @@ fn every_size_renders_without_panicking() {
         draw(&mut app, Some(&mut source), w, h);
     }
 }
+
+#[test]
+fn a_done_run_says_so_and_stops_its_clock() {
+    let mut app = fixtures::app_with_retries();
+    app.apply_event(veriff_mock_tui::TuiEvent::Done {
+        elapsed: std::time::Duration::from_secs(30),
+    });
+    // The user browses the finished run for minutes.
+    app.set_now(fixtures::at(600_000));
+    let text = draw(&mut app, None, 120, 32).backend().to_string();
+    assert!(text.contains("■ done"), "{text}");
+    assert!(!text.contains("running"), "{text}");
+    assert!(text.contains("elapsed 00:00:30"), "{text}");
+    assert!(text.contains("press q to exit"), "{text}");
+    // A resend after that is activity again.
+    app.apply_event(veriff_mock_tui::TuiEvent::AttemptStarted {
+        id: veriff_mock_tui::DeliveryId(5),
+        attempt: 3,
+        manual: true,
+        at: fixtures::at(600_000),
+    });
+    let text = draw(&mut app, None, 120, 32).backend().to_string();
+    assert!(text.contains("▶ running"), "{text}");
+}
