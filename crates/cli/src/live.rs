@@ -65,8 +65,29 @@ pub async fn run_tui(
     let ui_result = ui.await.context("the terminal UI stopped unexpectedly");
     signalled.abort();
     // However the UI ended (q, Ctrl-C, an error), stop the engine so the store is flushed.
-    engine.control().stop();
-    let mut summary = engine.wait().await.context("the delivery run failed")?;
+    let stopper = engine.control();
+    stopper.stop();
+    // Attempts in flight get the grace period: say so, as without the UI, and let a second
+    // Ctrl-C end them at once.
+    let in_flight = ui_result
+        .as_ref()
+        .ok()
+        .and_then(|r| r.as_ref().ok())
+        .is_some_and(|s| s.counts.in_flight > 0);
+    if in_flight {
+        writeln!(
+            io.err,
+            "stopping: attempts in flight get up to {} s to finish; press Ctrl-C again to stop now",
+            stopper.grace().as_secs()
+        )?;
+    }
+    let now = tokio::spawn(async move {
+        crate::shutdown_signal().await;
+        stopper.stop_now();
+    });
+    let waited = engine.wait().await;
+    now.abort();
+    let mut summary = waited.context("the delivery run failed")?;
     let _ = forward.await;
     let ui_summary = ui_result??;
     if summary.pending == 0 {
