@@ -219,6 +219,10 @@ pub struct DeliveryRow {
     pub created_at_ms: i64,
     /// Last change, Unix ms.
     pub updated_at_ms: i64,
+    /// Latency of the last finished attempt, microseconds; read only when asked for
+    /// ([`DeliveryQuery::with_latency`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_latency_us: Option<u64>,
 }
 
 /// One recorded attempt.
@@ -277,6 +281,8 @@ pub struct DeliveryQuery {
     pub before_id: Option<DeliveryId>,
     /// Page size.
     pub limit: u32,
+    /// Also read each row's last attempt latency ([`DeliveryRow::last_latency_us`]).
+    pub with_latency: bool,
 }
 
 impl Default for DeliveryQuery {
@@ -287,6 +293,7 @@ impl Default for DeliveryQuery {
             run_id: None,
             before_id: None,
             limit: 100,
+            with_latency: false,
         }
     }
 }
@@ -561,7 +568,10 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(concat!(
             "SELECT ",
             delivery_columns!(),
-            " FROM deliveries
+            ", CASE WHEN ?6 THEN (SELECT latency_us FROM attempts a
+                                 WHERE a.delivery_id = deliveries.id
+                                 ORDER BY a.attempt DESC LIMIT 1) END
+             FROM deliveries
              WHERE id < ?4 AND (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2)
                AND (?3 IS NULL OR run_id = ?3)
              ORDER BY id DESC LIMIT ?5"
@@ -572,9 +582,14 @@ impl Store {
                 q.kind,
                 q.run_id.map(to_i64),
                 q.before_id.map_or(i64::MAX, to_i64),
-                q.limit
+                q.limit,
+                q.with_latency
             ],
-            row_to_delivery,
+            |r| {
+                let mut row = row_to_delivery(r)?;
+                row.last_latency_us = r.get::<_, Option<i64>>(15)?.map(to_u64);
+                Ok(row)
+            },
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -893,5 +908,6 @@ fn row_to_delivery(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeliveryRow> {
         last_error: r.get(12)?,
         created_at_ms: r.get(13)?,
         updated_at_ms: r.get(14)?,
+        last_latency_us: None,
     })
 }

@@ -173,7 +173,7 @@ pub fn row_from_store(row: &send::DeliveryRow) -> Option<DeliveryRow> {
         phase,
         attempts: row.attempts,
         last_outcome: outcome_of(row.last_status, row.last_error.as_deref()),
-        last_latency: None,
+        last_latency: row.last_latency_us.map(Duration::from_micros),
         next_retry_at: (phase == Phase::Retrying)
             .then(|| row.next_attempt_at_ms.map(time_of))
             .flatten(),
@@ -295,9 +295,22 @@ impl StoreSource {
         state: Option<DeliveryState>,
         kind: Option<&str>,
         first_page: u32,
+        f: impl FnMut(&send::DeliveryRow) -> bool,
+    ) -> Result<(), SourceError> {
+        self.scan_rows(state, kind, false, first_page, f)
+    }
+
+    /// [`StoreSource::scan`], also reading each row's last latency when `with_latency`.
+    fn scan_rows(
+        &self,
+        state: Option<DeliveryState>,
+        kind: Option<&str>,
+        with_latency: bool,
+        first_page: u32,
         mut f: impl FnMut(&send::DeliveryRow) -> bool,
     ) -> Result<(), SourceError> {
         let mut q = DeliveryQuery::default();
+        q.with_latency = with_latency;
         q.run_id = self.run_id;
         q.state = state;
         q.kind = kind.map(str::to_owned);
@@ -364,7 +377,9 @@ impl DetailSource for StoreSource {
         let sort = query.sort;
         let mut total = 0;
         let mut best: Vec<DeliveryRow> = Vec::new();
-        self.scan(None, kind, SCAN_PAGE, |r| {
+        // The latency order needs each row's last latency, which costs a read per row.
+        let with_latency = sort == SortKey::Latency;
+        self.scan_rows(None, kind, with_latency, SCAN_PAGE, |r| {
             if let Some(row) = row_from_store(r).filter(|row| query.matches(row)) {
                 total += 1;
                 best.push(row);

@@ -80,7 +80,8 @@ pub enum SortKey {
     Attempts,
     /// Slowest last attempt first.
     Latency,
-    /// Highest last HTTP status first (errors before statuses).
+    /// By the `http` column: transport errors first, then the highest last HTTP status,
+    /// then deliveries not attempted yet.
     Status,
     /// Soonest retry first (deliveries without one last).
     NextRetry,
@@ -133,7 +134,7 @@ impl fmt::Display for SortKey {
             SortKey::Oldest => "oldest",
             SortKey::Attempts => "attempts",
             SortKey::Latency => "latency",
-            SortKey::Status => "status",
+            SortKey::Status => "http status",
             SortKey::NextRetry => "next retry",
         })
     }

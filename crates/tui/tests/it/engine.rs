@@ -131,6 +131,26 @@ fn a_real_run_maps_into_the_aggregate_and_reads_back_from_the_store() {
     assert_eq!(found.rows[0].status, "approved");
     assert!(found.rows[0].session_id.starts_with("5e550003"));
 
+    // Slowest last attempt first, by the latencies the store recorded.
+    let slowest = source
+        .rows(&RowQuery {
+            sort: SortKey::Latency,
+            limit: 10,
+            ..RowQuery::default()
+        })
+        .unwrap();
+    let latencies: Vec<Duration> = slowest
+        .rows
+        .iter()
+        .map(|r| {
+            let stored = source.detail(r.id).unwrap().unwrap().attempts[0].latency;
+            assert_eq!(r.last_latency, stored, "#{}", r.id);
+            r.last_latency.unwrap()
+        })
+        .collect();
+    assert_eq!(latencies.len(), 7);
+    assert!(latencies.is_sorted_by(|a, b| a >= b), "{latencies:?}");
+
     let id = failed.rows[0].id;
     let detail = source.detail(id).unwrap().unwrap();
     assert_eq!(detail.url, format!("http://127.0.0.1:{port}/fail"));
