@@ -89,12 +89,13 @@ pub async fn run_tui(
     now.abort();
     let mut summary = waited.context("the delivery run failed")?;
     let _ = forward.await;
-    let ui_summary = ui_result??;
+    ui_result??;
     if summary.pending == 0 {
         // Quitting after everything was delivered is not an interruption.
         summary.stopped = false;
     }
-    writeln!(io.out, "{ui_summary}")?;
+    // One summary, the engine's: it counts what the store holds (the UI's own view may have
+    // missed updates or attempts cut off by the stop).
     crate::printer::write_summary(&summary, plan.embedded.is_none(), io.out)?;
     Ok(summary)
 }

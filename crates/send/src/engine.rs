@@ -955,6 +955,7 @@ impl Scheduler {
             } else {
                 success
             };
+        let was_exhausted = e.state == DeliveryState::Exhausted;
         let mut events = Vec::new();
         let mut next_at_ms = None;
         let mut reschedule = None;
@@ -1051,6 +1052,7 @@ impl Scheduler {
             state: e.state,
             attempts: e.attempts,
             policy_attempts: e.policy_attempts,
+            revived: was_exhausted && e.state != DeliveryState::Exhausted,
             events,
         };
         let forget = e.in_flight == 0 && (e.state.is_final() || (e.ephemeral && e.sched_seq == 0));

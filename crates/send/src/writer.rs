@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use rustc_hash::{FxHashMap, FxHashSet};
 use tokio::sync::mpsc;
 
@@ -54,6 +54,8 @@ pub(crate) struct AttemptWrite {
     pub state: DeliveryState,
     pub attempts: u32,
     pub policy_attempts: u32,
+    /// A manual attempt took an exhausted delivery to another final state.
+    pub revived: bool,
     /// Events after `attempt_finished` (retry_scheduled, delivered, …).
     pub events: Vec<DeliveryEvent>,
 }
@@ -178,6 +180,13 @@ pub(crate) fn run(
             std::thread::sleep(BATCH_WAIT);
             drain(&mut ops, &mut batch);
         }
+        let revived: Vec<DeliveryId> = batch
+            .iter()
+            .filter_map(|op| match op {
+                WriteOp::Attempt(a) if a.revived => Some(a.id),
+                _ => None,
+            })
+            .collect();
         let settled = settle_in_batch(&batch);
         hold_back(&mut batch, held, &settled, &mut carried);
         commit_settled(
@@ -188,8 +197,16 @@ pub(crate) fn run(
             &mut out,
             &mut finish,
         )?;
-        for e in &mut out {
+        for e in &out {
             tally.see(e);
+        }
+        for id in revived {
+            // Counted once per final state it is in: no longer exhausted, if this run said it was.
+            if exhausted_in_run(&store, run_id, id)? {
+                tally.summary.exhausted = tally.summary.exhausted.saturating_sub(1);
+            }
+        }
+        for e in &mut out {
             if let DeliveryEvent::Drained { summary } = e {
                 let elapsed = tally.started.elapsed();
                 tally.drained = Some(elapsed);
@@ -229,6 +246,25 @@ pub(crate) fn run(
         }]);
     }
     Ok(summary)
+}
+
+/// True when a scheduled attempt of this run exhausted `id` (so this run counted it).
+fn exhausted_in_run(store: &Store, run_id: u64, id: DeliveryId) -> Result<bool, StoreError> {
+    let found: Option<i64> = store
+        .conn()
+        .prepare_cached(
+            "SELECT 1 FROM attempts WHERE delivery_id = ?1 AND trigger = 'scheduled'
+               AND finished_at >= (SELECT started_at FROM runs WHERE id = ?2) LIMIT 1",
+        )?
+        .query_row(
+            [
+                i64::try_from(id).unwrap_or(i64::MAX),
+                i64::try_from(run_id).unwrap_or(i64::MAX),
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(found.is_some())
 }
 
 /// A delivery row's changing columns.
@@ -566,6 +602,7 @@ mod tests {
             state,
             attempts: n,
             policy_attempts: n,
+            revived: false,
             events: Vec::new(),
         }))
     }

@@ -817,3 +817,38 @@ async fn a_lingering_run_says_when_it_is_done_and_its_time_ends_there() {
     assert_eq!(s.elapsed_ms, drained.elapsed_ms);
     assert_eq!((s.delivered, s.pending), (3, 0));
 }
+
+#[tokio::test]
+async fn an_exhausted_delivery_is_counted_once_however_often_it_is_resent() {
+    let dir = tempfile::tempdir().unwrap();
+    // Fails its first attempt and the first resend, then is acknowledged.
+    let fake = Fake::new(|_, n| (Duration::ZERO, status(if n <= 2 { 500 } else { 200 })));
+    let mut c = config(&dir, RetryPolicy::none());
+    c.linger = true;
+    let (engine, mut rx) =
+        start_with_transport(c, JobSource::from_iter(signer(), jobs(2)), fake).unwrap();
+    let mut drained = Vec::new();
+    let mut resent = 0;
+    while let Some(e) = rx.recv().await {
+        if let DeliveryEvent::Drained { summary } = e {
+            drained.push(summary);
+            if resent < 2 {
+                resent += 1;
+                engine.control().resend(vec![1]);
+            } else {
+                engine.control().stop();
+            }
+        }
+    }
+    let s = engine.wait().await.unwrap();
+    let counts = |s: &Summary| (s.delivered, s.exhausted, s.manual);
+    assert_eq!(counts(&drained[0]), (0, 2, 0));
+    // A resend that fails again leaves it exhausted: still one each.
+    assert_eq!(counts(&drained[1]), (0, 2, 1));
+    // Rescued: delivered now, and no longer exhausted.
+    assert_eq!(counts(&drained[2]), (1, 1, 2));
+    assert_eq!(counts(&s), (1, 1, 2));
+    let store = Store::open_read_only(dir.path().join("d.db")).unwrap();
+    let stored = store.counts(None).unwrap();
+    assert_eq!((stored.delivered, stored.exhausted), (1, 1));
+}
