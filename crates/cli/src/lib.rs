@@ -72,8 +72,16 @@ pub struct Io<'a> {
     pub out: &'a mut dyn Write,
     /// Diagnostics.
     pub err: &'a mut dyn Write,
-    /// Whether `out` is a terminal (the TUI opens only then).
+    /// Whether `out` is a terminal that can draw the UI (the TUI opens only then); see
+    /// [`can_draw_ui`].
     pub terminal: bool,
+}
+
+/// True when stdout is a terminal the UI can be drawn on: `TERM=dumb`, or no `TERM` at all, is
+/// treated like a pipe (text output by default, `--tui` refused).
+#[must_use]
+pub fn can_draw_ui(stdout_is_terminal: bool, term: Option<&std::ffi::OsStr>) -> bool {
+    stdout_is_terminal && term.is_some_and(|t| !t.is_empty() && t != "dumb")
 }
 
 /// Parses `args` (including the program name), runs the command and returns the exit code:
@@ -191,6 +199,16 @@ mod tests {
     use clap::{CommandFactory, Parser};
 
     use super::*;
+
+    #[test]
+    fn a_dumb_or_unknown_terminal_cannot_draw_the_ui() {
+        use std::ffi::OsStr;
+        assert!(can_draw_ui(true, Some(OsStr::new("xterm-256color"))));
+        assert!(!can_draw_ui(true, Some(OsStr::new("dumb"))));
+        assert!(!can_draw_ui(true, Some(OsStr::new(""))));
+        assert!(!can_draw_ui(true, None));
+        assert!(!can_draw_ui(false, Some(OsStr::new("xterm"))));
+    }
 
     #[test]
     fn the_command_line_is_well_formed() {

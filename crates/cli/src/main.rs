@@ -12,7 +12,8 @@ fn main() -> ExitCode {
     // Not locked for the whole run: the terminal UI writes to the terminal from its own thread.
     let mut stdout = std::io::stdout();
     let mut stderr = std::io::stderr();
-    let terminal = stdout.is_terminal();
+    let terminal =
+        veriff_mock::can_draw_ui(stdout.is_terminal(), std::env::var_os("TERM").as_deref());
     let mut io = veriff_mock::Io {
         out: &mut stdout,
         err: &mut stderr,

@@ -26,7 +26,7 @@ pub fn run(args: &WatchArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     );
     anyhow::ensure!(
         io.terminal,
-        "watch needs a terminal, and stdout is not one; from a script, query the store with \
+        "watch needs a terminal, and stdout is not one (or TERM is dumb or unset); from a script, query the store with \
          sqlite3 (README: The delivery store), e.g. sqlite3 {} \"select id, kind, state from \
          deliveries\"",
         args.store.display()

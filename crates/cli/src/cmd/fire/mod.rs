@@ -384,8 +384,8 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     Signer::new(secret.clone(), &api_key)?.integration_id(&integration_id)?;
     anyhow::ensure!(
         !args.tui || io.terminal,
-        "--tui needs a terminal, and stdout is not one; run it in a terminal, or drop --tui \
-         (the run then prints a line per attempt)"
+        "--tui needs a terminal, and stdout is not one (or TERM is dumb or unset); run it in a \
+         terminal, or drop --tui (the run then prints a line per attempt)"
     );
     let tui = !args.no_tui && (args.tui || io.terminal);
     Ok(Plan {
