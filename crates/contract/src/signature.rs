@@ -199,7 +199,8 @@ fn decode_signature(header: Option<&str>) -> Result<Vec<u8>, VerifyError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MismatchHint {
-    /// The signature is over the body without its trailing newline (CR/LF).
+    /// The signature is over the body without its trailing newline (CR/LF), or with one the
+    /// body lacks.
     TrailingNewline,
     /// The signature is over a differently formatted serialization of the same JSON
     /// (compact vs pretty, escaping): the bytes were re-serialized after signing.
@@ -212,7 +213,7 @@ impl fmt::Display for MismatchHint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::TrailingNewline => {
-                "the signature matches the body without its trailing newline: sign and verify the exact bytes (e.g. `printf %s`, not `echo`)"
+                "the signature matches this body with a trailing newline removed or added: sign and verify the exact bytes (e.g. `printf %s`, not `echo`; no trim)"
             }
             Self::ReSerialized => {
                 "the signature matches a re-formatted serialization of this JSON: the body was re-serialized after signing; hash the raw bytes as received"
@@ -230,21 +231,101 @@ impl fmt::Display for MismatchHint {
 pub fn explain_mismatch(secret: &SharedSecret, body: &[u8], header: &str) -> Option<MismatchHint> {
     let given = decode_signature(Some(header)).ok()?;
     let matches = |candidate: &[u8]| sign(secret, candidate).as_bytes()[..] == given[..];
+    // A newline lost or gained on the way: the signer's `echo`, a file's last line, a trim.
     let trimmed = body.trim_ascii_end();
-    if trimmed.len() != body.len() && matches(trimmed) {
+    let with_newline = |end: &[u8]| [body, end].concat();
+    if (trimmed.len() != body.len() && matches(trimmed))
+        || matches(&with_newline(b"\n"))
+        || matches(&with_newline(b"\r\n"))
+    {
         return Some(MismatchHint::TrailingNewline);
     }
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
-        let compact = serde_json::to_vec(&value).ok()?;
-        let pretty = serde_json::to_vec_pretty(&value).ok()?;
-        if matches(&compact) || matches(&pretty) {
-            return Some(MismatchHint::ReSerialized);
-        }
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
+        && reformatted(&value).iter().any(|c| matches(c))
+    {
+        return Some(MismatchHint::ReSerialized);
     }
     if legacy_x_signature(secret, body).eq_ignore_ascii_case(header.trim()) {
         return Some(MismatchHint::LegacyScheme);
     }
     None
+}
+
+/// The same JSON as the serializers people meet write it: compact or pretty (2 or 4 spaces),
+/// non-ASCII raw or escaped (`\u00e9`), `/` raw or escaped (PHP), Python's `", "` and `": "`.
+/// A body re-serialized by a framework (`JSON.stringify(req.body)`) is often one of these
+/// away from the bytes that were signed.
+fn reformatted(value: &serde_json::Value) -> Vec<Vec<u8>> {
+    use serde::Serialize as _;
+    let with = |formatter: &mut dyn FnMut(&mut Vec<u8>) -> serde_json::Result<()>| {
+        let mut out = Vec::new();
+        formatter(&mut out).ok().map(|()| out)
+    };
+    let mut bases = Vec::new();
+    bases.extend(with(&mut |o| serde_json::to_writer(o, value)));
+    bases.extend(with(&mut |o| serde_json::to_writer_pretty(o, value)));
+    bases.extend(with(&mut |o| {
+        let f = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        value.serialize(&mut serde_json::Serializer::with_formatter(o, f))
+    }));
+    bases.extend(with(&mut |o| {
+        value.serialize(&mut serde_json::Serializer::with_formatter(
+            o,
+            PythonSeparators,
+        ))
+    }));
+    let mut all = Vec::new();
+    for base in bases {
+        // serde_json writes `/` and non-ASCII raw, and only inside strings.
+        let text = String::from_utf8_lossy(&base).into_owned();
+        let ascii = escape_non_ascii(&text);
+        for variant in [text.clone(), ascii.clone()] {
+            all.push(variant.replace('/', "\\/").into_bytes());
+            all.push(variant.into_bytes());
+        }
+    }
+    all
+}
+
+/// `\uXXXX` (lower-case hex, UTF-16) for every non-ASCII character, as `ensure_ascii` and PHP do.
+fn escape_non_ascii(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+/// Python's `json.dumps` default separators: `", "` between items, `": "` after keys.
+struct PythonSeparators;
+
+impl serde_json::ser::Formatter for PythonSeparators {
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
 }
 
 #[cfg(test)]
@@ -353,6 +434,32 @@ mod tests {
             Some(MismatchHint::LegacyScheme)
         );
         assert_eq!(explain_mismatch(&s, b"other", &sig), None);
+
+        // Signed with a newline the verified body lacks (`echo`, a file's last line, a trim).
+        let signed_with_newline = sign_hex(&s, with_newline.as_bytes());
+        assert_eq!(
+            explain_mismatch(&s, BODY_1.as_bytes(), &signed_with_newline),
+            Some(MismatchHint::TrailingNewline)
+        );
+        // Signed as PHP or Python write JSON, verified after `JSON.stringify(req.body)`.
+        let originals = [
+            r#"{"name":"Pe\u00f1a \ud83d\ude00","url":"https:\/\/veriff.com"}"#,
+            r#"{"name": "Pe\u00f1a \ud83d\ude00", "url": "https://veriff.com"}"#,
+            "{\n    \"name\": \"Pe\u{f1}a \u{1f600}\",\n    \"url\": \"https://veriff.com\"\n}",
+        ];
+        for original in originals {
+            let value: serde_json::Value = serde_json::from_str(original).unwrap();
+            let restringified = serde_json::to_string(&value).unwrap();
+            assert_eq!(
+                explain_mismatch(
+                    &s,
+                    restringified.as_bytes(),
+                    &sign_hex(&s, original.as_bytes())
+                ),
+                Some(MismatchHint::ReSerialized),
+                "{original}"
+            );
+        }
     }
 
     proptest::proptest! {
