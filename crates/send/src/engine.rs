@@ -386,6 +386,7 @@ pub fn start_with_transport(
         bucket,
         rate_wait: None,
         writer_gone: false,
+        resend_run: !config.resend.is_empty(),
         max_payloads: config.max_payloads_in_memory,
         reader: Arc::default(),
     };
@@ -520,6 +521,9 @@ struct Scheduler {
     bucket: Option<Bucket>,
     rate_wait: Option<Instant>,
     writer_gone: bool,
+    /// Started to resend stored deliveries (`veriff-mock resend`): each resend reports its
+    /// verdict, since nothing else in the run counted them.
+    resend_run: bool,
     max_payloads: usize,
     reader: Arc<std::sync::Mutex<Option<Store>>>,
     /// Per session, the delivery whose first attempt is in flight: the session's next webhook
@@ -946,9 +950,11 @@ impl Scheduler {
                 ErrorKind::HttpStatus
             });
         }
-        // A resend of a delivery from an earlier run (`veriff-mock resend`) reports its verdict
-        // as that run did: delivered, or a tampered payload rejected as it should be, or accepted.
+        // In a run started to resend stored deliveries (`veriff-mock resend`), a resend reports
+        // its verdict as the run that queued it did: delivered, or a tampered payload rejected as
+        // it should be, or accepted. In other runs an ended delivery was counted when it ended.
         let resent_verdict = d.trigger == Trigger::Manual
+            && self.resend_run
             && e.ephemeral
             && if tampered {
                 result.error.is_none() && status.is_some()
