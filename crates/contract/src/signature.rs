@@ -251,8 +251,9 @@ pub fn explain_mismatch(secret: &SharedSecret, body: &[u8], header: &str) -> Opt
     None
 }
 
-/// The same JSON as the serializers people meet write it: compact or pretty (2 or 4 spaces),
-/// non-ASCII raw or escaped (`\u00e9`), `/` raw or escaped (PHP), Python's `", "` and `": "`.
+/// The same JSON as the serializers people meet write it: compact or pretty (2 or 4 spaces, tabs),
+/// non-ASCII raw or escaped (`\u00e9`), `/` raw or escaped (PHP), Python's `", "` and `": "`, each
+/// with and without a final newline.
 /// A body re-serialized by a framework (`JSON.stringify(req.body)`) is often one of these
 /// away from the bytes that were signed.
 fn reformatted(value: &serde_json::Value) -> Vec<Vec<u8>> {
@@ -266,6 +267,10 @@ fn reformatted(value: &serde_json::Value) -> Vec<Vec<u8>> {
     bases.extend(with(&mut |o| serde_json::to_writer_pretty(o, value)));
     bases.extend(with(&mut |o| {
         let f = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        value.serialize(&mut serde_json::Serializer::with_formatter(o, f))
+    }));
+    bases.extend(with(&mut |o| {
+        let f = serde_json::ser::PrettyFormatter::with_indent(b"\t");
         value.serialize(&mut serde_json::Serializer::with_formatter(o, f))
     }));
     bases.extend(with(&mut |o| {
@@ -284,6 +289,9 @@ fn reformatted(value: &serde_json::Value) -> Vec<Vec<u8>> {
             all.push(variant.into_bytes());
         }
     }
+    // Written to a file or by `echo`: with a final newline.
+    let ended: Vec<Vec<u8>> = all.iter().map(|c| [c.as_slice(), b"\n"].concat()).collect();
+    all.extend(ended);
     all
 }
 
@@ -446,6 +454,8 @@ mod tests {
             r#"{"name":"Pe\u00f1a \ud83d\ude00","url":"https:\/\/veriff.com"}"#,
             r#"{"name": "Pe\u00f1a \ud83d\ude00", "url": "https://veriff.com"}"#,
             "{\n    \"name\": \"Pe\u{f1}a \u{1f600}\",\n    \"url\": \"https://veriff.com\"\n}",
+            "{\n\t\"name\": \"Pe\u{f1}a\"\n}\n",
+            "{\"name\": \"Pe\\u00f1a\"}\n",
         ];
         for original in originals {
             let value: serde_json::Value = serde_json::from_str(original).unwrap();
