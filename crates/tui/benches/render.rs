@@ -60,6 +60,7 @@ fn app() -> App {
             attempt: 1,
             outcome,
             latency: Duration::from_micros(500 + (i * 7919) % 80_000),
+            manual: false,
             at: at(start, t + 40),
         });
         if ok {

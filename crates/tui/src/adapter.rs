@@ -84,6 +84,7 @@ pub fn tui_event(event: &DeliveryEvent, now: DateTime<Utc>) -> Option<TuiEvent> 
         DeliveryEvent::AttemptFinished {
             id: i,
             attempt,
+            trigger,
             status,
             error,
             latency_us,
@@ -94,6 +95,7 @@ pub fn tui_event(event: &DeliveryEvent, now: DateTime<Utc>) -> Option<TuiEvent> 
             outcome: outcome_of(*status, error.map(|e| e.as_str()))
                 .unwrap_or_else(|| AttemptOutcome::Error("unknown".to_owned())),
             latency: Duration::from_micros(*latency_us),
+            manual: *trigger == Trigger::Manual,
             at: now,
         },
         DeliveryEvent::RetryScheduled {
@@ -483,6 +485,7 @@ impl crate::source::WatchSource for StoreSource {
                             attempt: a.attempt,
                             outcome,
                             latency: Duration::from_micros(a.latency_us),
+                            manual: a.trigger == Trigger::Manual.as_str(),
                             at: time_of(a.finished_at_ms),
                         });
                     }

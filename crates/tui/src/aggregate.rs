@@ -494,16 +494,10 @@ impl Aggregate {
                 self.set_phase(id, phase);
             }
             TuiEvent::AttemptStarted {
-                id,
-                attempt,
-                manual,
-                at,
+                id, attempt, at, ..
             } => {
                 self.saw(at);
                 self.done = None;
-                if manual {
-                    self.manual_attempts += 1;
-                }
                 if let Some(&ended) = self.phases.get(&id).filter(|p| p.is_final()) {
                     self.reopened.insert(id, ended);
                 }
@@ -516,10 +510,15 @@ impl Aggregate {
                 attempt,
                 outcome,
                 latency,
+                manual,
                 at,
             } => {
                 self.saw(at);
                 self.attempts += 1;
+                // Counted when they finish, like every attempt (and `watch` only sees them then).
+                if manual {
+                    self.manual_attempts += 1;
+                }
                 self.latency.record(latency);
                 self.rates.record_attempt(at, outcome.is_success());
                 *self.outcomes.entry(outcome.clone()).or_default() += 1;
@@ -612,7 +611,7 @@ impl Aggregate {
         self.attempts
     }
 
-    /// Attempts a person asked for.
+    /// Finished attempts a person asked for.
     #[must_use]
     pub fn manual_attempts(&self) -> u64 {
         self.manual_attempts

@@ -228,6 +228,8 @@ pub enum TuiEvent {
         outcome: AttemptOutcome,
         /// Time to the answer.
         latency: Duration,
+        /// True when a person asked for it (`r`, `R`, `veriff-mock resend`).
+        manual: bool,
         /// When it ended.
         at: DateTime<Utc>,
     },

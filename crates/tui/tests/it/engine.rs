@@ -237,6 +237,7 @@ fn engine_events_map_onto_ui_events() {
             attempt: 2,
             outcome: AttemptOutcome::Error("timeout".to_owned()),
             latency: Duration::from_micros(1_500),
+            manual: false,
             at: now
         })
     );
@@ -346,4 +347,61 @@ fn ui_commands_reach_a_running_engine() {
         "{seen:?}"
     );
     assert_eq!(seen.last(), Some(&TuiEvent::Finished));
+}
+
+/// Resends `ids` from the store at `store`, as `veriff-mock resend` does (manual attempts).
+fn resend(store: &std::path::Path, ids: &[u64]) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut config = EngineConfig::default();
+        config.store_path = store.to_path_buf();
+        config.retry = RetryPolicy::none();
+        config.linger = true;
+        let (engine, mut events) = start(config, JobSource::none()).unwrap();
+        let control = engine.control();
+        let mut finished = 0;
+        let timeout = Duration::from_secs(20);
+        while let Ok(Some(e)) = tokio::time::timeout(timeout, events.recv()).await {
+            match e {
+                DeliveryEvent::Ready { .. } => assert!(control.resend(ids.to_vec())),
+                DeliveryEvent::AttemptFinished { .. } => {
+                    finished += 1;
+                    if finished == ids.len() {
+                        control.stop();
+                    }
+                }
+                _ => {}
+            }
+        }
+        engine.wait().await.unwrap();
+    });
+}
+
+#[test]
+fn watch_counts_the_manual_attempts_the_store_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deliveries.db");
+    let port = serve();
+    run_engine(&path, port);
+    resend(&path, &[6, 7]);
+
+    let mut source = StoreSource::new(Store::open_read_only(&path).unwrap());
+    let mut watched = Aggregate::default();
+    let mut cursor = 0;
+    loop {
+        let batch = source.poll(cursor, 100).unwrap();
+        if batch.events.is_empty() {
+            break;
+        }
+        cursor = batch.cursor;
+        for e in batch.events {
+            watched.apply(e);
+        }
+    }
+    assert_eq!(watched.attempts(), 9);
+    assert_eq!(watched.manual_attempts(), 2, "the two resends");
 }

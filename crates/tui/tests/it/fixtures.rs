@@ -62,6 +62,7 @@ fn finished(id: u64, attempt: u32, ms: i64, outcome: AttemptOutcome, latency_ms:
         attempt,
         outcome,
         latency: Duration::from_millis(latency_ms),
+        manual: false,
         at: at(ms),
     }
 }
