@@ -195,6 +195,7 @@ fn attempt_from_store(a: &send::AttemptRow) -> AttemptDetail {
         started_at: time_of(a.started_at_ms),
         outcome: outcome_of(a.http_status, a.error_kind.as_deref()),
         latency: Some(Duration::from_micros(a.latency_us)),
+        error_detail: a.error_detail.clone().filter(|d| !d.is_empty()),
         manual: a.trigger == Trigger::Manual.as_str(),
         response_headers: parse_headers(&a.response_headers),
         response_body: a.response_body.clone(),

@@ -93,6 +93,33 @@ impl AttemptOutcome {
             AttemptOutcome::Error(kind) => Some(kind),
         }
     }
+
+    /// At most seven characters, for narrow columns: the status, or a readable short name of the
+    /// error kind (`refused` for `connect_refused`, `closed` for `connection_closed`, …). An
+    /// unknown kind longer than that ends in `…`.
+    #[must_use]
+    pub fn short(&self) -> String {
+        let kind = match self {
+            AttemptOutcome::Status(s) => return s.to_string(),
+            AttemptOutcome::Error(kind) => kind.as_str(),
+        };
+        let short = match kind {
+            "connect_refused" => "refused",
+            "connect_timeout" => "conn-to",
+            "connection_closed" => "closed",
+            "protocol" => "proto",
+            "redirect" => "redir",
+            "http_status" => "status",
+            "cancelled" => "cancel",
+            other if other.chars().count() <= 7 => other,
+            other => {
+                let mut s: String = other.chars().take(6).collect();
+                s.push('…');
+                return s;
+            }
+        };
+        short.to_owned()
+    }
 }
 
 impl fmt::Display for AttemptOutcome {
@@ -179,6 +206,8 @@ pub struct AttemptDetail {
     pub outcome: Option<AttemptOutcome>,
     /// Time to the response (or to the error).
     pub latency: Option<Duration>,
+    /// What the transport error said (`Connection refused (os error 111)`), when there was one.
+    pub error_detail: Option<String>,
     /// True when a person asked for it (`r`, `R`, `veriff-mock resend`).
     pub manual: bool,
     /// Response headers, in order.

@@ -377,7 +377,7 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 
 fn row_cells<'a>(row: &'a DeliveryRow, app: &App, theme: &Theme, compact: bool) -> Row<'a> {
     let (http, http_style) = match &row.last_outcome {
-        Some(o) => (o.to_string(), theme.outcome(o)),
+        Some(o) => (o.short(), theme.outcome(o)),
         None => ("—".to_owned(), theme.dim()),
     };
     let next = match (row.phase, row.next_retry_at) {
@@ -427,6 +427,19 @@ fn render_table(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     title.push(Span::raw(" "));
     let block = Block::bordered().title(Line::from(title));
     let wide = area.width >= 100;
+    // Narrow: the http column is as wide as the outcomes in view need (short error names take
+    // up to 7), so a page of plain statuses leaves the room to vendorData.
+    let http_width = if wide {
+        9
+    } else {
+        page.rows
+            .iter()
+            .filter_map(|r| r.last_outcome.as_ref())
+            .map(|o| u16::try_from(o.short().chars().count()).unwrap_or(7))
+            .max()
+            .unwrap_or(0)
+            .clamp(4, 7)
+    };
     let widths = [
         Constraint::Length(8),
         Constraint::Length(1),
@@ -435,7 +448,7 @@ fn render_table(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Constraint::Length(8),
         Constraint::Fill(1),
         Constraint::Length(3),
-        Constraint::Length(if wide { 9 } else { 5 }),
+        Constraint::Length(http_width),
         Constraint::Length(7),
         Constraint::Length(if wide { 16 } else { 11 }),
     ];
@@ -582,7 +595,7 @@ fn render_status_codes(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .unwrap_or(1);
     let label_width = outcomes
         .iter()
-        .map(|(o, _)| o.to_string().len().min(9))
+        .map(|(o, _)| o.short().chars().count())
         .max()
         .unwrap_or(3);
     let bar_room = usize::from(inner.width).saturating_sub(label_width + count_width + 2);
@@ -590,7 +603,7 @@ fn render_status_codes(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .iter()
         .map(|(o, n)| {
             let bar = ((*n as f64 / max as f64) * bar_room as f64).ceil() as usize;
-            let label: String = o.to_string().chars().take(9).collect();
+            let label = o.short();
             Line::from(vec![
                 Span::styled(format!("{label:<label_width$} "), theme.outcome(o)),
                 Span::styled("█".repeat(bar.min(bar_room)), theme.outcome(o)),
@@ -716,13 +729,17 @@ fn detail_lines<'a>(app: &App, theme: &Theme, d: &'a DeliveryDetail) -> Vec<Line
         let mut spans = vec![
             Span::raw(format!("  #{:<3}", a.number)),
             Span::raw(a.started_at.format("%H:%M:%S%.3f ").to_string()),
-            Span::styled(format!("{outcome:<14}"), style),
+            // Always a space before the latency, however long the error kind.
+            Span::styled(format!("{outcome:<14} "), style),
             Span::raw(a.latency.map(fmt_latency).unwrap_or_default()),
         ];
         if a.manual {
             spans.push(Span::styled("  manual", theme.fg(Color::Yellow)));
         }
         lines.push(Line::from(spans));
+        if let Some(detail) = &a.error_detail {
+            lines.push(Line::styled(format!("       {detail}"), theme.dim()));
+        }
     }
     lines.push(Line::raw(""));
     lines.push(section("Request headers"));
@@ -749,7 +766,17 @@ fn detail_lines<'a>(app: &App, theme: &Theme, d: &'a DeliveryDetail) -> Vec<Line
                 Span::raw(header_value(name, value)),
             ]));
         }
-        if last.response_body.is_empty() {
+        let answered = last.outcome.as_ref().is_some_and(|o| o.status().is_some())
+            || !last.response_headers.is_empty();
+        if !answered && last.response_body.is_empty() {
+            let why = last
+                .outcome
+                .as_ref()
+                .and_then(AttemptOutcome::error_kind)
+                .map(|kind| format!(" (error {kind})"))
+                .unwrap_or_default();
+            lines.push(Line::styled(format!("  no response{why}"), theme.dim()));
+        } else if last.response_body.is_empty() {
             lines.push(Line::styled("  (empty body)", theme.dim()));
         } else {
             for l in pretty_body(&last.response_body).lines() {

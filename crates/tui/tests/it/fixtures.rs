@@ -179,6 +179,7 @@ pub fn detail_of_4(row: DeliveryRow) -> DeliveryDetail {
                 started_at: at(2_100),
                 outcome: Some(AttemptOutcome::Error("timeout".to_owned())),
                 latency: Some(Duration::from_millis(5_000)),
+                error_detail: Some("no response within 5s".to_owned()),
                 manual: false,
                 response_headers: Vec::new(),
                 response_body: Vec::new(),
@@ -188,6 +189,7 @@ pub fn detail_of_4(row: DeliveryRow) -> DeliveryDetail {
                 started_at: at(8_100),
                 outcome: Some(AttemptOutcome::Status(500)),
                 latency: Some(Duration::from_millis(90)),
+                error_detail: None,
                 manual: false,
                 response_headers: vec![
                     ("content-type".to_owned(), "application/json".to_owned()),

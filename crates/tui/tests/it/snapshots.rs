@@ -187,3 +187,65 @@ fn a_done_run_says_so_and_stops_its_clock() {
     let text = draw(&mut app, None, 120, 32).backend().to_string();
     assert!(text.contains("▶ running"), "{text}");
 }
+
+#[test]
+fn a_connection_error_shows_its_detail_and_no_response() {
+    use std::time::Duration;
+    use veriff_mock_tui::{AttemptDetail, AttemptOutcome, DeliveryId, TuiEvent};
+    let refused = || AttemptOutcome::Error("connect_refused".to_owned());
+    let mut source = fixtures::source();
+    let mut app = fixtures::app_with_retries();
+    for e in [
+        TuiEvent::Queued(fixtures::row(
+            20,
+            veriff_mock_contract::Kind::Event,
+            "submitted",
+            None,
+        )),
+        TuiEvent::AttemptFinished {
+            id: DeliveryId(20),
+            attempt: 3,
+            outcome: refused(),
+            latency: Duration::from_micros(244),
+            manual: false,
+            at: fixtures::at(41_000),
+        },
+    ] {
+        source.push_event(e.clone());
+        app.apply_event(e);
+    }
+    let mut detail = source.detail(DeliveryId(20)).unwrap().unwrap();
+    detail.url = "http://127.0.0.1:9/webhooks".to_owned();
+    detail.attempts = vec![AttemptDetail {
+        number: 3,
+        started_at: fixtures::at(41_000),
+        outcome: Some(refused()),
+        latency: Some(Duration::from_micros(244)),
+        error_detail: Some("Connection refused (os error 111)".to_owned()),
+        manual: false,
+        response_headers: Vec::new(),
+        response_body: Vec::new(),
+    }];
+    source.put(detail);
+    for c in fixtures::session(20).chars().take(8) {
+        app.handle(Command::SearchChar(c));
+    }
+    app.handle(Command::SearchSubmit);
+    // The narrow table of an 80-column terminal.
+    let text = draw(&mut app, Some(&mut source), 80, 24)
+        .backend()
+        .to_string();
+    assert!(text.contains(" refused "), "{text}");
+    assert!(!text.contains("connect_r"), "{text}");
+    app.handle(Command::OpenDetail);
+    let text = draw(&mut app, Some(&mut source), 100, 40)
+        .backend()
+        .to_string();
+    assert!(text.contains("error connect_refused 244µs"), "{text}");
+    assert!(text.contains("Connection refused (os error 111)"), "{text}");
+    assert!(
+        text.contains("no response (error connect_refused)"),
+        "{text}"
+    );
+    assert!(!text.contains("(empty body)"), "{text}");
+}
