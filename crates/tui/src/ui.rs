@@ -287,6 +287,58 @@ fn short_id(s: &str) -> &str {
     s.get(..8).unwrap_or(s)
 }
 
+/// `s` in at most `width` columns: whole, or cut with a closing `…` so a cut never goes unseen.
+fn ellipsize(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}
+
+/// One `label value` pair of a line of figures, with a shorter label for narrow screens.
+struct Figure<'a> {
+    label: &'a str,
+    short: &'a str,
+    value: String,
+    style: Style,
+}
+
+/// Figures on one line of `width` columns, never cutting a value: full labels when they all fit,
+/// else the short labels, else as many figures as fit and `…` for the rest.
+fn fit_figures<'a>(figures: Vec<Figure<'a>>, width: usize, label_style: Style) -> Vec<Span<'a>> {
+    let len = |short: bool| -> usize {
+        figures
+            .iter()
+            .map(|f| {
+                2 + (if short { f.short } else { f.label }).chars().count()
+                    + f.value.chars().count()
+            })
+            .sum()
+    };
+    let short = len(false) > width;
+    let mut used = 0;
+    let mut spans = Vec::new();
+    for f in figures {
+        let label = if short { f.short } else { f.label };
+        let need = 2 + label.chars().count() + f.value.chars().count();
+        if used + need > width {
+            if used + 2 <= width {
+                spans.push(Span::styled(" …", label_style));
+            }
+            break;
+        }
+        used += need;
+        spans.push(Span::styled(format!(" {label} "), label_style));
+        spans.push(Span::styled(f.value, f.style));
+    }
+    spans
+}
+
 fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let header = app.header();
     let agg = app.aggregate();
@@ -344,29 +396,34 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Span::raw(header.retry_policy.clone()),
     ];
     let c = agg.counts();
-    let count = |label: &'static str, n: u64, phase: Phase| {
-        [
-            Span::styled(format!(" {label} "), theme.dim()),
-            Span::styled(
-                fmt_count(n),
-                theme.phase(phase).add_modifier(Modifier::BOLD),
-            ),
-        ]
+    let count = |label: &'static str, short: &'static str, n: u64, phase: Phase| Figure {
+        label,
+        short,
+        value: fmt_count(n),
+        style: theme.phase(phase).add_modifier(Modifier::BOLD),
     };
-    let mut line3: Vec<Span<'_>> = Vec::new();
-    line3.extend(count("queued", c.queued, Phase::Queued));
-    line3.extend(count("in flight", c.in_flight, Phase::InFlight));
-    line3.extend(count("delivered", c.delivered, Phase::Delivered));
-    line3.extend(count("retrying", c.retrying, Phase::Retrying));
-    line3.extend(count("exhausted", c.exhausted, Phase::Exhausted));
-    line3.extend(count(
-        "expected rejections",
-        c.expected_rejections,
-        Phase::ExpectedRejection,
-    ));
+    let mut figures = vec![
+        count("queued", "queued", c.queued, Phase::Queued),
+        count("in flight", "in flight", c.in_flight, Phase::InFlight),
+        count("delivered", "delivered", c.delivered, Phase::Delivered),
+        count("retrying", "retrying", c.retrying, Phase::Retrying),
+        count("exhausted", "exhausted", c.exhausted, Phase::Exhausted),
+        count(
+            "expected rejections",
+            "rejected",
+            c.expected_rejections,
+            Phase::ExpectedRejection,
+        ),
+    ];
     if c.unexpected > 0 {
-        line3.extend(count("unexpected", c.unexpected, Phase::Unexpected));
+        figures.push(count(
+            "unexpected",
+            "unexpected",
+            c.unexpected,
+            Phase::Unexpected,
+        ));
     }
+    let line3 = fit_figures(figures, usize::from(area.width), theme.dim());
     Paragraph::new(vec![
         Line::from(line1),
         Line::from(line2),
@@ -375,31 +432,39 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     .render(area, buf);
 }
 
-fn row_cells<'a>(row: &'a DeliveryRow, app: &App, theme: &Theme, compact: bool) -> Row<'a> {
+fn row_cells<'a>(row: &'a DeliveryRow, app: &App, theme: &Theme, widths: &[u16]) -> Row<'a> {
+    let width = |i: usize| usize::from(widths.get(i).copied().unwrap_or(0));
     let (http, http_style) = match &row.last_outcome {
         Some(o) => (o.short(), theme.outcome(o)),
         None => ("—".to_owned(), theme.dim()),
     };
     let next = match (row.phase, row.next_retry_at) {
-        (Phase::Retrying, Some(at)) if compact => {
-            fmt_countdown(at, app.now(), app.header().time_scale)
-                .replace(" (", "/")
-                .replace(')', "")
+        (Phase::Retrying, Some(at)) => {
+            let full = fmt_countdown(at, app.now(), app.header().time_scale);
+            // Narrow: `policy/real`, or the policy time alone when both do not fit.
+            let slashed = full.replace(" (", "/").replace(')', "");
+            if full.chars().count() <= width(9) {
+                full
+            } else if slashed.chars().count() <= width(9) {
+                slashed
+            } else {
+                full.split(" (").next().unwrap_or_default().to_owned()
+            }
         }
-        (Phase::Retrying, Some(at)) => fmt_countdown(at, app.now(), app.header().time_scale),
         _ => String::new(),
     };
+    let cell = |i: usize, s: &str| Cell::from(ellipsize(s, width(i)));
     Row::new(vec![
-        Cell::from(row.queued_at.format("%H:%M:%S").to_string()),
+        cell(0, &row.queued_at.format("%H:%M:%S").to_string()),
         Cell::from(Span::styled(phase_mark(row.phase), theme.phase(row.phase))),
-        Cell::from(row.kind.name()),
-        Cell::from(row.status.as_str()),
-        Cell::from(short_id(&row.session_id)),
-        Cell::from(row.vendor_data.as_deref().unwrap_or("")),
-        Cell::from(row.attempts.to_string()),
-        Cell::from(Span::styled(http, http_style)),
-        Cell::from(row.last_latency.map(fmt_latency).unwrap_or_default()),
-        Cell::from(next),
+        cell(2, row.kind.name()),
+        cell(3, &row.status),
+        cell(4, short_id(&row.session_id)),
+        cell(5, row.vendor_data.as_deref().unwrap_or("")),
+        cell(6, &row.attempts.to_string()),
+        Cell::from(Span::styled(ellipsize(&http, width(7)), http_style)),
+        cell(8, &row.last_latency.map(fmt_latency).unwrap_or_default()),
+        cell(9, &next),
     ])
 }
 
@@ -478,10 +543,20 @@ fn render_table(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             .render(inner, buf);
         return;
     }
+    // The widths the table will give each column (inside the border, after the `>` of the
+    // selection), so that a cell too long for its column is cut with `…`, never silently.
+    let inner = block.inner(area);
+    let columns = Layout::horizontal(widths).spacing(1).split(Rect::new(
+        0,
+        0,
+        inner.width.saturating_sub(1),
+        1,
+    ));
+    let column_widths: Vec<u16> = columns.iter().map(|c| c.width).collect();
     let rows: Vec<Row<'_>> = page
         .rows
         .iter()
-        .map(|r| row_cells(r, app, theme, !wide))
+        .map(|r| row_cells(r, app, theme, &column_widths))
         .collect();
     let table = Table::new(rows, widths)
         .header(header)
@@ -508,6 +583,52 @@ fn render_charts(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, stacked
     render_latency(app, theme, parts[0], buf);
     render_status_codes(app, theme, parts[1], buf);
     render_rate(app, theme, parts[2], buf);
+}
+
+/// An upper bound, rounded up, with `decimals` more digits than [`fmt_latency`] gives.
+fn fmt_bound(d: Duration, decimals: usize) -> String {
+    let us = d.as_micros();
+    let up = |unit: f64, digits: usize| {
+        let scale = 10f64.powi(i32::try_from(digits).unwrap_or(0));
+        (us as f64 / unit * scale).ceil() / scale
+    };
+    if us < 1_000 {
+        format!("{us}µs")
+    } else if us < 1_000_000 {
+        format!("{:.decimals$}ms", up(1_000.0, decimals))
+    } else if us < 60_000_000 {
+        let digits = decimals + 2;
+        format!("{:.digits$}s", up(1_000_000.0, digits))
+    } else {
+        fmt_latency(d)
+    }
+}
+
+/// The histogram's bins with a distinct `≤bound` label each: bounds get more digits until they
+/// differ, and bins that still share a label are merged.
+fn latency_bins(h: &crate::LatencyHistogram, bins: usize) -> (Vec<(Duration, u64)>, Vec<String>) {
+    let bins = h.bins(bins);
+    let labelled = |decimals| -> Vec<String> {
+        bins.iter()
+            .map(|(up, _)| format!("≤{}", fmt_bound(*up, decimals)))
+            .collect()
+    };
+    let distinct = |labels: &[String]| labels.windows(2).all(|w| w[0] != w[1]);
+    let labels = (0..=2)
+        .map(labelled)
+        .find(|l| distinct(l))
+        .unwrap_or_else(|| labelled(2));
+    let mut merged: Vec<((Duration, u64), String)> = Vec::new();
+    for (bin, label) in bins.into_iter().zip(labels) {
+        match merged.last_mut() {
+            Some((last, last_label)) if *last_label == label => {
+                last.0 = bin.0;
+                last.1 += bin.1;
+            }
+            _ => merged.push((bin, label)),
+        }
+    }
+    merged.into_iter().unzip()
 }
 
 fn render_latency(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -538,11 +659,7 @@ fn render_latency(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     l2.extend(stat("max ", max));
     let mut lines = vec![Line::from(l1), Line::from(l2)];
     let room = usize::from(inner.height).saturating_sub(2).min(12);
-    let bins = h.bins(room);
-    let labels: Vec<String> = bins
-        .iter()
-        .map(|(up, _)| format!("≤{}", fmt_latency(*up)))
-        .collect();
+    let (bins, labels) = latency_bins(h, room);
     let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let peak = bins.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
     let count_width = fmt_count(peak).len();
@@ -643,20 +760,39 @@ fn render_rate(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     } else {
         agg.counts().delivered as f64
     };
-    let [text, chart] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
-    Paragraph::new(vec![
-        Line::from(vec![
-            Span::styled("last 5s ", theme.dim()),
-            Span::raw(format!("{recent:.1}/s")),
-        ]),
-        Line::from(vec![
-            Span::styled("overall ", theme.dim()),
-            Span::raw(format!("{overall:.1}/s")),
-            Span::styled(" attempts ", theme.dim()),
-            Span::raw(fmt_count(agg.attempts())),
-        ]),
+    let figure = |label, short, value| Figure {
+        label,
+        short,
+        value,
+        style: Style::new(),
+    };
+    let width = usize::from(inner.width) + 1; // the figures' leading space goes in the border
+    let last5 = figure("last 5s", "5s", format!("{recent:.1}/s"));
+    let all = figure("overall", "all", format!("{overall:.1}/s"));
+    let attempts = figure("attempts", "att", fmt_count(agg.attempts()));
+    // Attempts get a line of their own when the chart keeps at least two rows.
+    let lines = if inner.height >= 5 {
+        vec![vec![last5], vec![all], vec![attempts]]
+    } else {
+        vec![vec![last5], vec![all, attempts]]
+    };
+    let [text, chart] = Layout::vertical([
+        Constraint::Length(u16::try_from(lines.len()).unwrap_or(2)),
+        Constraint::Fill(1),
     ])
-    .render(text, buf);
+    .areas(inner);
+    let text_lines: Vec<Line<'_>> = lines
+        .into_iter()
+        .map(|figures| {
+            let mut spans = fit_figures(figures, width, theme.dim());
+            // Drawn from the border's inner edge: drop the leading space of the first label.
+            if let Some(first) = spans.first_mut() {
+                first.content = first.content.trim_start().to_owned().into();
+            }
+            Line::from(spans)
+        })
+        .collect();
+    Paragraph::new(text_lines).render(text, buf);
     if chart.height > 0 && chart.width > 0 {
         let series: Vec<u64> = agg
             .rates()
@@ -962,6 +1098,65 @@ mod tests {
         );
         assert_eq!(pretty_body(b"not json"), "not json");
         assert_eq!(pretty_body(&[0xff, b'a']), "\u{fffd}a");
+    }
+
+    #[test]
+    fn cuts_are_marked_and_figures_keep_their_values() {
+        assert_eq!(ellipsize("submitted", 8), "submitt…");
+        assert_eq!(ellipsize("approved", 8), "approved");
+        assert_eq!(ellipsize("x", 0), "");
+        let figures = || {
+            vec![
+                Figure {
+                    label: "delivered",
+                    short: "delivered",
+                    value: "12,345".to_owned(),
+                    style: Style::new(),
+                },
+                Figure {
+                    label: "expected rejections",
+                    short: "rejected",
+                    value: "1,234".to_owned(),
+                    style: Style::new(),
+                },
+            ]
+        };
+        let text = |spans: Vec<Span<'_>>| {
+            spans
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+        };
+        assert_eq!(
+            text(fit_figures(figures(), 80, Style::new())),
+            " delivered 12,345 expected rejections 1,234"
+        );
+        assert_eq!(
+            text(fit_figures(figures(), 34, Style::new())),
+            " delivered 12,345 rejected 1,234"
+        );
+        assert_eq!(
+            text(fit_figures(figures(), 20, Style::new())),
+            " delivered 12,345 …"
+        );
+    }
+
+    #[test]
+    fn latency_bins_get_distinct_labels() {
+        let mut h = crate::LatencyHistogram::default();
+        for us in [244, 1_044, 1_844] {
+            h.record(Duration::from_micros(us));
+        }
+        let (bins, labels) = latency_bins(&h, 3);
+        assert_eq!(labels, ["≤777µs", "≤1.4ms", "≤1.9ms"]);
+        assert_eq!(bins.iter().map(|b| b.1).sum::<u64>(), 3);
+        // One latency: bounds a fraction of a microsecond apart share a label and merge.
+        let mut h = crate::LatencyHistogram::default();
+        h.record(Duration::from_micros(500));
+        let (bins, labels) = latency_bins(&h, 4);
+        assert_eq!(bins.len(), labels.len());
+        assert!(labels.windows(2).all(|w| w[0] != w[1]), "{labels:?}");
+        assert_eq!(bins.iter().map(|b| b.1).sum::<u64>(), 1);
     }
 
     #[test]

@@ -249,3 +249,62 @@ fn a_connection_error_shows_its_detail_and_no_response() {
     );
     assert!(!text.contains("(empty body)"), "{text}");
 }
+
+#[test]
+fn at_80x24_figures_and_statuses_are_never_cut_silently() {
+    use std::time::Duration;
+    use veriff_mock_tui::{AttemptOutcome, DeliveryId, TuiEvent};
+    let mut app = fixtures::app_with_retries();
+    app.apply_event(TuiEvent::Queued(fixtures::row(
+        13,
+        veriff_mock_contract::Kind::Event,
+        "submitted",
+        Some("user-1013"),
+    )));
+    // 105 more attempts: 118 in all.
+    for i in 0..105u64 {
+        app.apply_event(TuiEvent::AttemptFinished {
+            id: DeliveryId(13),
+            attempt: u32::try_from(i).unwrap() + 1,
+            outcome: AttemptOutcome::Status(503),
+            latency: Duration::from_micros(244 + (i % 3) * 800),
+            manual: false,
+            at: fixtures::at(41_000),
+        });
+    }
+    let text = draw(&mut app, None, 80, 24).backend().to_string();
+    assert!(text.contains("attempts 118"), "{text}");
+    assert!(text.contains(" submitt… "), "{text}");
+    assert!(!text.contains("submitte "), "{text}");
+
+    // Latencies from 244µs to 1.84ms: bins whose bounds are all "1ms" to the millisecond.
+    let mut app = App::new(fixtures::header(), Mode::Live, fixtures::options(true));
+    app.apply_event(TuiEvent::Queued(fixtures::row(
+        1,
+        veriff_mock_contract::Kind::Event,
+        "submitted",
+        None,
+    )));
+    for i in 0..30u64 {
+        app.apply_event(TuiEvent::AttemptFinished {
+            id: DeliveryId(1),
+            attempt: u32::try_from(i).unwrap() + 1,
+            outcome: AttemptOutcome::Status(503),
+            latency: Duration::from_micros(244 + (i % 3) * 800),
+            manual: false,
+            at: fixtures::at(1_000),
+        });
+    }
+    app.set_now(fixtures::now());
+    let text = draw(&mut app, None, 80, 24).backend().to_string();
+    let mut labels: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split('│').nth(1))
+        .filter_map(|cell| cell.trim_start().strip_prefix('≤'))
+        .filter_map(|rest| rest.split(' ').next())
+        .collect();
+    assert!(labels.len() >= 2, "{text}");
+    let n = labels.len();
+    labels.dedup();
+    assert_eq!(labels.len(), n, "distinct latency bins: {labels:?}\n{text}");
+}
