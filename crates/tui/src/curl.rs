@@ -15,7 +15,8 @@ pub struct CurlExport {
     pub script: PathBuf,
     /// The exact request body.
     pub body: PathBuf,
-    /// The curl command itself, one line.
+    /// The curl command of the script, one line: it reads the body from the script's own folder,
+    /// so the script works from any directory (and the folder can be moved).
     pub command: String,
 }
 
@@ -69,6 +70,11 @@ fn rank(name: &str) -> u8 {
 /// Builds the curl command line that replays `detail`, reading the body from `body_path`.
 #[must_use]
 pub fn curl_command(detail: &DeliveryDetail, body_path: &Path) -> String {
+    command_with_body(detail, &shell_quote(&body_path.to_string_lossy()))
+}
+
+/// The curl command with `body`, already quoted for the shell, as the file to send.
+fn command_with_body(detail: &DeliveryDetail, body: &str) -> String {
     let mut hdrs: Vec<(String, &str)> = detail
         .request_headers
         .iter()
@@ -89,12 +95,13 @@ pub fn curl_command(detail: &DeliveryDetail, body_path: &Path) -> String {
         cmd.push_str(&shell_quote(&format!("{name}: {value}")));
     }
     cmd.push_str(" --data-binary @");
-    cmd.push_str(&shell_quote(&body_path.to_string_lossy()));
+    cmd.push_str(body);
     cmd
 }
 
 /// Writes `delivery-<id>.sh` (the curl command) and `delivery-<id>.body.json` (the exact body)
-/// into `dir`, creating it if needed.
+/// into `dir`, creating it if needed. The script finds the body next to itself
+/// (`$(dirname "$0")`), so it can be run from any directory.
 ///
 /// # Errors
 /// [`CurlError`] naming the path that could not be written.
@@ -105,16 +112,26 @@ pub fn export_curl(detail: &DeliveryDetail, dir: &Path) -> Result<CurlExport, Cu
     };
     fs::create_dir_all(dir).map_err(err(dir))?;
     let id = detail.row.id;
-    let body = dir.join(format!("delivery-{id}.body.json"));
+    let body_name = format!("delivery-{id}.body.json");
+    let body = dir.join(&body_name);
     let script = dir.join(format!("delivery-{id}.sh"));
     fs::write(&body, &detail.request_body).map_err(err(&body))?;
-    let command = curl_command(detail, &body);
+    let command = command_with_body(
+        detail,
+        &format!("\"$(dirname \"$0\")\"/{}", shell_quote(&body_name)),
+    );
     let text = format!(
         "#!/bin/sh\n# Replays delivery {id} ({kind}, session {session}) byte for byte.\n{command}\n",
         kind = detail.row.kind,
         session = detail.row.session_id,
     );
     fs::write(&script, text).map_err(err(&script))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Runnable as `./delivery-<id>.sh`; `sh delivery-<id>.sh` works regardless.
+        let _ = fs::set_permissions(&script, fs::Permissions::from_mode(0o755));
+    }
     Ok(CurlExport {
         script,
         body,
@@ -191,10 +208,13 @@ mod tests {
         let script = std::fs::read_to_string(&export.script).unwrap();
         assert!(script.starts_with("#!/bin/sh\n"));
         assert!(script.contains(&export.command));
-        assert!(export.command.ends_with(&format!(
-            "--data-binary @'{}'",
-            export.body.to_string_lossy()
-        )));
+        assert!(
+            export
+                .command
+                .ends_with(r#"--data-binary @"$(dirname "$0")"/'delivery-42.body.json'"#),
+            "{}",
+            export.command
+        );
     }
 
     /// Runs the exported script with the real curl against a one-shot server on 127.0.0.1 and
@@ -248,9 +268,14 @@ mod tests {
             .as_bytes()
             .to_vec();
         let dir = tempfile::tempdir().unwrap();
-        let export = export_curl(&d, dir.path()).unwrap();
+        let export = export_curl(&d, &dir.path().join("exported")).unwrap();
+        // The folder moved, the script run from elsewhere: it still finds its body.
+        let moved = dir.path().join("moved");
+        std::fs::rename(dir.path().join("exported"), &moved).unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
         let status = std::process::Command::new("sh")
-            .arg(&export.script)
+            .arg(moved.join(export.script.file_name().unwrap()))
+            .current_dir(elsewhere.path())
             .env_remove("http_proxy")
             .env_remove("HTTP_PROXY")
             .env_remove("all_proxy")
