@@ -46,7 +46,7 @@ pub async fn run_tui(
         targets,
         scenario: plan.work_label(),
         retry_policy: plan.engine.retry.to_string(),
-        time_scale: plan.engine.retry.time_scale,
+        time_scale: Some(plan.engine.retry.time_scale),
         started_at: now(),
     };
     let mut control = engine.control();

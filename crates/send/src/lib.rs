@@ -61,5 +61,5 @@ pub use retry::{
 };
 pub use store::{
     AttemptRow, Counts, DEFAULT_STORE_PATH, DeliveryDetail, DeliveryQuery, DeliveryRow,
-    DeliveryState, SCHEMA_VERSION, Store, StoreError,
+    DeliveryState, RunRow, SCHEMA_VERSION, Store, StoreError, lock_path, writer_alive,
 };

@@ -317,6 +317,58 @@ pub struct Counts {
     pub attempts: u64,
 }
 
+/// One run recorded in the store (a `fire`, a `fire --resume`, a `resend`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RunRow {
+    /// Run id.
+    pub id: u64,
+    /// Start, Unix ms.
+    pub started_at_ms: i64,
+    /// What it fired, as the caller named it (`mixed`, `decision+event`, `resume`, `resend`).
+    pub label: String,
+    /// The caller's description of the run, when it stored one (see [`Store::runs_with_spec`]).
+    pub spec: Option<String>,
+}
+
+/// The lock file that the process writing the store holds (an OS file lock) while it runs:
+/// `<store>.lock`, named after the store's real path, so that every path to the store (a
+/// symlink, `./x.db`) names the same lock.
+#[must_use]
+pub fn lock_path(store: &Path) -> PathBuf {
+    let store = std::fs::canonicalize(store).unwrap_or_else(|_| {
+        let dir = store
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::canonicalize(dir)
+            .map(|d| d.join(store.file_name().unwrap_or_default()))
+            .unwrap_or_else(|_| store.to_path_buf())
+    });
+    let mut name = store.into_os_string();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Whether a process is writing the store at `store` now, as its lock file ([`lock_path`]) says:
+/// `Some(false)` when the lock is free (or was never taken), `None` when it cannot be told.
+/// A reader's test: the lock is taken only for the instant of the test, and released at once.
+#[must_use]
+pub fn writer_alive(store: &Path) -> Option<bool> {
+    let file = match std::fs::File::open(lock_path(store)) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(false),
+        Err(_) => return None,
+    };
+    match file.try_lock_shared() {
+        Ok(()) => {
+            let _ = file.unlock();
+            Some(false)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => Some(true),
+        Err(std::fs::TryLockError::Error(_)) => None,
+    }
+}
+
 /// A stored delivery to carry on with (resume) or resend.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredDelivery {
@@ -498,6 +550,25 @@ impl Store {
                 r.get::<_, String>(1)?,
                 r.get::<_, i64>(2)? != 0,
             ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every run, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn runs(&self) -> Result<Vec<RunRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, started_at, label, spec FROM runs ORDER BY id DESC")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(RunRow {
+                id: to_u64(r.get(0)?),
+                started_at_ms: r.get(1)?,
+                label: r.get(2)?,
+                spec: r.get(3)?,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

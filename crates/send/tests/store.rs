@@ -286,3 +286,58 @@ fn policy_display_round_trips() {
     let p: RetryPolicy = "500ms,5s".parse().unwrap();
     assert_eq!(p.to_string().parse::<RetryPolicy>().unwrap(), p);
 }
+
+#[test]
+fn a_reader_tells_whether_a_process_holds_the_store_lock_without_keeping_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("d.db");
+    Store::open(&store).unwrap();
+    assert_eq!(
+        veriff_mock_send::writer_alive(&store),
+        Some(false),
+        "never locked"
+    );
+    let lock = std::fs::File::create(veriff_mock_send::lock_path(&store)).unwrap();
+    lock.try_lock().unwrap();
+    assert_eq!(veriff_mock_send::writer_alive(&store), Some(true), "held");
+    // Another path to the same store names the same lock.
+    let other = dir.path().join(".").join("d.db");
+    assert_eq!(veriff_mock_send::writer_alive(&other), Some(true));
+    lock.unlock().unwrap();
+    assert_eq!(
+        veriff_mock_send::writer_alive(&store),
+        Some(false),
+        "released"
+    );
+    // The test took the lock only for an instant: a writer can take it now.
+    let again = std::fs::File::open(veriff_mock_send::lock_path(&store)).unwrap();
+    again.try_lock().unwrap();
+}
+
+#[test]
+fn runs_are_listed_newest_first_with_their_label_and_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    for label in ["mixed", "resend"] {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut config = EngineConfig::default();
+            config.store_path.clone_from(&path);
+            config.run_label = label.to_owned();
+            config.run_spec = (label == "mixed").then(|| r#"{"v":1}"#.to_owned());
+            let (engine, mut events) =
+                start_with_transport(config, JobSource::none(), Arc::new(ByBody)).unwrap();
+            while events.recv().await.is_some() {}
+            engine.wait().await.unwrap();
+        });
+    }
+    let runs = Store::open_read_only(&path).unwrap().runs().unwrap();
+    let got: Vec<(&str, Option<&str>)> = runs
+        .iter()
+        .map(|r| (r.label.as_str(), r.spec.as_deref()))
+        .collect();
+    assert_eq!(got, [("resend", None), ("mixed", Some(r#"{"v":1}"#))]);
+}

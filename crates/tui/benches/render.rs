@@ -26,7 +26,7 @@ fn app() -> App {
         targets: vec!["http://127.0.0.1:8080/webhooks".to_owned()],
         scenario: "mix".to_owned(),
         retry_policy: "veriff: hourly for 7 days".to_owned(),
-        time_scale: 3600.0,
+        time_scale: Some(3600.0),
         started_at: start,
     };
     let mut app = App::new(header, Mode::Live, AppOptions::default());

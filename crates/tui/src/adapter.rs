@@ -244,6 +244,8 @@ pub struct StoreSource {
     reported: HashMap<u64, u32>,
     /// Counts read recently.
     counts: Option<(Instant, send::Counts)>,
+    /// Scenario, retry policy and time scale given by [`StoreSource::describe`].
+    description: Option<(String, String, Option<f64>)>,
 }
 
 impl StoreSource {
@@ -258,6 +260,7 @@ impl StoreSource {
             seen_at_cursor: HashSet::new(),
             reported: HashMap::new(),
             counts: None,
+            description: None,
         }
     }
 
@@ -272,6 +275,20 @@ impl StoreSource {
     #[must_use]
     pub fn with_header(mut self, header: HeaderInfo) -> Self {
         self.header = Some(header);
+        self
+    }
+
+    /// What the run was, for the header of `watch` (targets and start time still come from the
+    /// store): its scenario, retry policy and time scale, as far as the caller knows them (an
+    /// empty text or `None` is not shown).
+    #[must_use]
+    pub fn describe(
+        mut self,
+        scenario: impl Into<String>,
+        retry_policy: impl Into<String>,
+        time_scale: Option<f64>,
+    ) -> Self {
+        self.description = Some((scenario.into(), retry_policy.into(), time_scale));
         self
     }
 
@@ -419,15 +436,22 @@ impl crate::source::WatchSource for StoreSource {
             oldest = Some(oldest.map_or(r.created_at_ms, |o| o.min(r.created_at_ms)));
             true
         })?;
+        // Only what is known: nothing about the run unless the caller described it.
+        let (scenario, retry_policy, time_scale) = self.description.clone().unwrap_or_default();
         let header = HeaderInfo {
             targets,
-            scenario: "stored deliveries".to_owned(),
-            retry_policy: "as recorded".to_owned(),
-            time_scale: 1.0,
+            scenario,
+            retry_policy,
+            time_scale,
             started_at: oldest.map(time_of).unwrap_or_default(),
         };
         self.header = Some(header.clone());
         Ok(header)
+    }
+
+    /// Whether a process holds the store's lock ([`send::writer_alive`]).
+    fn writer(&mut self) -> Option<bool> {
+        send::writer_alive(self.store.path())
     }
 
     /// The cursor is a time in Unix milliseconds: rows changed at or after it are read (rows

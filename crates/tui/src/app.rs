@@ -97,6 +97,7 @@ pub struct App {
     detail: Option<DetailView>,
     status: Option<String>,
     dropped: u64,
+    writer: Option<bool>,
 }
 
 impl App {
@@ -123,6 +124,7 @@ impl App {
             detail: None,
             status: None,
             dropped: 0,
+            writer: None,
         }
     }
 
@@ -143,6 +145,18 @@ impl App {
     /// Replaces the header (watch mode reads it from the store).
     pub fn set_header(&mut self, header: HeaderInfo) {
         self.header = header;
+    }
+
+    /// Records whether a process is writing the watched store (`None`: cannot tell).
+    pub fn set_writer(&mut self, writer: Option<bool>) {
+        self.writer = writer;
+    }
+
+    /// Whether a process is writing the watched store, as last seen (`None`: cannot tell, or
+    /// live mode).
+    #[must_use]
+    pub fn writer(&self) -> Option<bool> {
+        self.writer
     }
 
     /// Records how many UI updates the channel dropped.

@@ -29,7 +29,7 @@
 //!     targets: vec!["http://127.0.0.1:8080/webhooks".into()],
 //!     scenario: "mix".into(),
 //!     retry_policy: "veriff: hourly for 7 days".into(),
-//!     time_scale: 3600.0,
+//!     time_scale: Some(3600.0),
 //!     started_at: start,
 //! };
 //! let mut app = App::new(header, Mode::Live, AppOptions::default());

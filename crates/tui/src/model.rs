@@ -337,12 +337,14 @@ impl TuiEvent {
 pub struct HeaderInfo {
     /// Target URL(s).
     pub targets: Vec<String>,
-    /// Scenario name (or `mix`, `custom`).
+    /// Scenario name (or `mix`, `custom`); empty when not known (not shown then).
     pub scenario: String,
-    /// Retry policy, described in a few words (`veriff: hourly for 7 days`).
+    /// Retry policy, described in a few words (`veriff: hourly for 7 days`); empty when not
+    /// known (not shown then).
     pub retry_policy: String,
-    /// Time scale: 3600 means an hour of policy time passes in a real second.
-    pub time_scale: f64,
+    /// Time scale: 3600 means an hour of policy time passes in a real second. `None` when not
+    /// known: countdowns are then in real time only.
+    pub time_scale: Option<f64>,
     /// When the run started.
     pub started_at: DateTime<Utc>,
 }

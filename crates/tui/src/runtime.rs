@@ -207,7 +207,9 @@ pub fn run_live<B: Backend>(
 }
 
 /// Runs the UI over a store (a past run, or one another process is writing), polling it for
-/// changes every `options.refresh`, until `q`/Ctrl-C. Read-only: `r`, `R` and `p` say so.
+/// changes every `options.refresh`, until `q`/Ctrl-C. Read-only: `r`, `R` and `p` are not
+/// offered (and say so when pressed). Whether a process still writes the store is asked of the
+/// source at each poll, and shown.
 ///
 /// # Errors
 /// [`TuiError`] when drawing, reading keys or reading the store's header fails.
@@ -290,6 +292,7 @@ fn event_loop<B: Backend>(
             } => {
                 if last_poll.is_none_or(|t| t.elapsed() >= options.refresh) {
                     *last_poll = Some(Instant::now());
+                    app.set_writer(source.writer());
                     let mut budget = options.events_per_frame;
                     while budget > 0 {
                         match source.poll(*cursor, budget) {

@@ -264,6 +264,12 @@ pub trait WatchSource: DetailSource {
     /// # Errors
     /// When the store cannot be read.
     fn poll(&mut self, cursor: u64, max: usize) -> Result<EventBatch, SourceError>;
+
+    /// Whether a process is writing the store now: `Some(true)` while one is, `Some(false)`
+    /// when none is (a past run, or the writer has ended), `None` when it cannot be told.
+    fn writer(&mut self) -> Option<bool> {
+        None
+    }
 }
 
 /// An in-memory source: every row, detail and event kept. For tests, benches and small runs;

@@ -119,7 +119,7 @@ impl Widget for &App {
         }
         render_footer(self, &theme, a.footer, buf);
         if self.input_mode() == InputMode::Help {
-            render_help(&theme, area, buf);
+            render_help(self, &theme, area, buf);
         }
     }
 }
@@ -275,6 +275,11 @@ pub fn fmt_countdown(at: DateTime<Utc>, now: DateTime<Utc>, time_scale: f64) -> 
     }
 }
 
+/// The run's time scale, or 1 (real time) when not known.
+fn scale_of(app: &App) -> f64 {
+    app.header().time_scale.unwrap_or(1.0)
+}
+
 fn fmt_scale(scale: f64) -> String {
     if (scale - scale.round()).abs() < 1e-9 {
         format!("×{}", scale.round() as i64)
@@ -358,7 +363,11 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.fg(Color::Yellow).add_modifier(Modifier::BOLD),
         )
     } else if app.mode() == Mode::Watch {
-        ("◉ watching", theme.fg(Color::Cyan))
+        match app.writer() {
+            Some(true) => ("▶ writing", theme.fg(Color::Green)),
+            Some(false) => ("■ ended", theme.fg(Color::Cyan)),
+            None => ("◉ watching", theme.fg(Color::Cyan)),
+        }
     } else {
         ("▶ running", theme.fg(Color::Green))
     };
@@ -373,11 +382,16 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Span::styled(state, state_style),
         Span::styled("  elapsed ", theme.dim()),
         Span::styled(fmt_clock(elapsed), theme.bold()),
-        Span::styled("  scenario ", theme.dim()),
-        Span::raw(header.scenario.clone()),
-        Span::styled("  scale ", theme.dim()),
-        Span::raw(fmt_scale(header.time_scale)),
     ];
+    // What is not known (watch over a store that did not record it) is not shown.
+    if !header.scenario.is_empty() {
+        line1.push(Span::styled("  scenario ", theme.dim()));
+        line1.push(Span::raw(header.scenario.clone()));
+    }
+    if let Some(scale) = header.time_scale {
+        line1.push(Span::styled("  scale ", theme.dim()));
+        line1.push(Span::raw(fmt_scale(scale)));
+    }
     if app.dropped() > 0 {
         line1.push(Span::styled(
             format!("  {} UI updates dropped", fmt_count(app.dropped())),
@@ -389,12 +403,11 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         [one] => one.clone(),
         [first, rest @ ..] => format!("{first} +{}", rest.len()),
     };
-    let line2 = vec![
-        Span::styled(" target ", theme.dim()),
-        Span::raw(target),
-        Span::styled("  retry ", theme.dim()),
-        Span::raw(header.retry_policy.clone()),
-    ];
+    let mut line2 = vec![Span::styled(" target ", theme.dim()), Span::raw(target)];
+    if !header.retry_policy.is_empty() {
+        line2.push(Span::styled("  retry ", theme.dim()));
+        line2.push(Span::raw(header.retry_policy.clone()));
+    }
     let c = agg.counts();
     let count = |label: &'static str, short: &'static str, n: u64, phase: Phase| Figure {
         label,
@@ -439,8 +452,10 @@ fn row_cells<'a>(row: &'a DeliveryRow, app: &App, theme: &Theme, widths: &[u16])
         None => ("—".to_owned(), theme.dim()),
     };
     let next = match (row.phase, row.next_retry_at) {
+        // Nothing sends it until a run resumes the store.
+        (Phase::Retrying, Some(_)) if app.writer() == Some(false) => "on resume".to_owned(),
         (Phase::Retrying, Some(at)) => {
-            let full = fmt_countdown(at, app.now(), app.header().time_scale);
+            let full = fmt_countdown(at, app.now(), scale_of(app));
             // Narrow: `policy/real`, or the policy time alone when both do not fit.
             let slashed = full.replace(" (", "/").replace(')', "");
             if full.chars().count() <= width(9) {
@@ -846,10 +861,17 @@ fn detail_lines<'a>(app: &App, theme: &Theme, d: &'a DeliveryDetail) -> Vec<Line
         ]),
     ];
     if let (Phase::Retrying, Some(at)) = (row.phase, row.next_retry_at) {
-        lines.push(Line::from(vec![
-            Span::styled("next attempt in ", theme.dim()),
-            Span::raw(fmt_countdown(at, app.now(), app.header().time_scale)),
-        ]));
+        lines.push(if app.writer() == Some(false) {
+            Line::styled(
+                "next attempt: when `veriff-mock fire --resume` runs (no run is writing this store)",
+                theme.dim(),
+            )
+        } else {
+            Line::from(vec![
+                Span::styled("next attempt in ", theme.dim()),
+                Span::raw(fmt_countdown(at, app.now(), scale_of(app))),
+            ])
+        });
     }
     lines.push(Line::raw(""));
     lines.push(section("Attempts"));
@@ -976,28 +998,40 @@ fn render_footer(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         return;
     }
     // Least needed last: dropped first when the line is too narrow.
-    let mut keys: Vec<(&str, &str)> = vec![
-        ("⏎", "detail"),
-        ("r", "resend"),
-        ("R", "retry all"),
-        (
-            "p",
-            if app.aggregate().is_paused() {
-                "resume"
-            } else {
-                "pause"
-            },
-        ),
+    let mut keys: Vec<(&str, &str)> = vec![("⏎", "detail")];
+    if app.mode() == Mode::Live {
+        // `watch` only reads: it offers no key that would send.
+        keys.extend([
+            ("r", "resend"),
+            ("R", "retry all"),
+            (
+                "p",
+                if app.aggregate().is_paused() {
+                    "resume"
+                } else {
+                    "pause"
+                },
+            ),
+        ]);
+    }
+    keys.extend([
         ("f", "filter"),
         ("/", "search"),
         ("s", "sort"),
         ("c", "curl"),
         ("↑↓", "move"),
-    ];
+    ]);
     let tail = [("?", "help"), ("q", "quit")];
     // A finished run stays open to browse: say how to leave, before any other key.
-    let done = (app.mode() == Mode::Live && app.aggregate().is_done())
-        .then_some(" ■ done: press q to exit ");
+    let done = match app.mode() {
+        Mode::Live => app
+            .aggregate()
+            .is_done()
+            .then_some(" ■ done: press q to exit "),
+        // A store nobody writes any more: its pending retries wait for a resume.
+        Mode::Watch => (app.writer() == Some(false) && app.aggregate().counts().retrying > 0)
+            .then_some(" ■ no run is writing: retries wait for fire --resume "),
+    };
     let width = |ks: &[(&str, &str)]| -> usize {
         ks.iter()
             .chain(tail.iter())
@@ -1022,12 +1056,17 @@ fn render_footer(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Paragraph::new(Line::from(spans)).render(area, buf);
 }
 
-fn render_help(theme: &Theme, area: Rect, buf: &mut Buffer) {
+fn render_help(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    // `watch` only reads: the keys that send are not offered there.
+    let keys: Vec<&(&str, &str)> = KEY_HELP
+        .iter()
+        .filter(|(k, _)| app.mode() == Mode::Live || !matches!(*k, "r" | "R" | "p"))
+        .collect();
     let width = area.width.saturating_sub(4).min(60);
     let height = area
         .height
         .saturating_sub(2)
-        .min(u16::try_from(KEY_HELP.len()).unwrap_or(u16::MAX) + 2);
+        .min(u16::try_from(keys.len()).unwrap_or(u16::MAX) + 2);
     let popup = Rect {
         x: area.x + (area.width.saturating_sub(width)) / 2,
         y: area.y + (area.height.saturating_sub(height)) / 2,
@@ -1035,8 +1074,8 @@ fn render_help(theme: &Theme, area: Rect, buf: &mut Buffer) {
         height,
     };
     Clear.render(popup, buf);
-    let lines: Vec<Line<'_>> = KEY_HELP
-        .iter()
+    let lines: Vec<Line<'_>> = keys
+        .into_iter()
         .map(|(k, what)| {
             Line::from(vec![
                 Span::styled(format!(" {k:<12}"), theme.bold()),

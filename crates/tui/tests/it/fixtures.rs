@@ -27,7 +27,7 @@ pub fn header() -> HeaderInfo {
         targets: vec!["http://127.0.0.1:8080/webhooks".to_owned()],
         scenario: "mix".to_owned(),
         retry_policy: "veriff: hourly for 7 days".to_owned(),
-        time_scale: 3600.0,
+        time_scale: Some(3600.0),
         started_at: start(),
     }
 }

@@ -308,3 +308,54 @@ fn at_80x24_figures_and_statuses_are_never_cut_silently() {
     labels.dedup();
     assert_eq!(labels.len(), n, "distinct latency bins: {labels:?}\n{text}");
 }
+
+/// The fixed run as `watch` sees it: from a store, told nothing about the run itself.
+fn watching(writer: Option<bool>) -> App {
+    let header = veriff_mock_tui::HeaderInfo {
+        scenario: String::new(),
+        retry_policy: String::new(),
+        time_scale: None,
+        ..fixtures::header()
+    };
+    let mut app = App::new(header, Mode::Watch, fixtures::options(true));
+    for e in fixtures::run_with_retries() {
+        app.apply_event(e);
+    }
+    app.set_now(fixtures::now());
+    app.set_writer(writer);
+    app
+}
+
+#[test]
+fn watch_says_only_what_it_knows_and_offers_no_key_that_sends() {
+    let mut app = watching(Some(true));
+    let text = draw(&mut app, None, 120, 32).backend().to_string();
+    assert!(text.contains("▶ writing"), "{text}");
+    assert!(!text.contains("scenario"), "{text}");
+    assert!(!text.contains("scale"), "{text}");
+    assert!(!text.contains("  retry "), "no retry policy: {text}");
+    assert!(text.contains("q quit"), "{text}");
+    for key in ["r resend", "R retry all", "p pause"] {
+        assert!(!text.contains(key), "{key}: {text}");
+    }
+    // Countdowns are in real time when the scale is not known.
+    assert!(text.contains(" 0.6s "), "{text}");
+    app.handle(Command::ToggleHelp);
+    let text = draw(&mut app, None, 120, 32).backend().to_string();
+    assert!(text.contains("search session id"), "{text}");
+    assert!(!text.contains("resend selected"), "{text}");
+}
+
+#[test]
+fn watch_says_when_no_run_writes_the_store_any_more() {
+    let mut app = watching(Some(false));
+    let text = draw(&mut app, None, 120, 32).backend().to_string();
+    assert!(text.contains("■ ended"), "{text}");
+    assert!(text.contains("retries wait for fire --resume"), "{text}");
+    assert!(text.contains("on resume"), "{text}");
+    assert!(!text.contains("due"), "{text}");
+    // Much later: still nothing is due, since nothing will send it.
+    app.set_now(fixtures::at(3_600_000));
+    let text = draw(&mut app, None, 120, 32).backend().to_string();
+    assert!(!text.contains("due"), "{text}");
+}

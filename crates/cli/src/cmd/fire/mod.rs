@@ -21,7 +21,7 @@ use crate::config::Routes;
 use crate::input::secret;
 use crate::{DEFAULT_API_KEY, DEFAULT_INTEGRATION_ID, DEFAULT_SECRET, Io};
 
-mod spec;
+pub(crate) mod spec;
 
 /// Output of `fire` when the terminal UI is off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -699,19 +699,9 @@ pub(crate) fn lock_store(store: &std::path::Path, other: &str) -> anyhow::Result
         "the delivery store {} is a folder, not a file: pass --store FOLDER/deliveries.db",
         store.display()
     );
-    // Named after the file itself, so another path to it (a symlink, `./x.db`) shares the lock.
-    let store = &std::fs::canonicalize(store).unwrap_or_else(|_| {
-        let dir = store
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        std::fs::canonicalize(dir)
-            .map(|d| d.join(store.file_name().unwrap_or_default()))
-            .unwrap_or_else(|_| store.to_path_buf())
-    });
-    let mut name = store.as_os_str().to_owned();
-    name.push(".lock");
-    let path = PathBuf::from(name);
+    // Named after the file itself, so another path to it (a symlink, `./x.db`) shares the lock;
+    // `watch` reads it the same way to tell whether a run is writing.
+    let path = veriff_mock_send::lock_path(store);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)

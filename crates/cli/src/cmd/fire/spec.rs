@@ -102,6 +102,16 @@ impl RunSpec {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// The retry schedule, as given (`veriff`, `none`, `5s,1m,10m`).
+    pub fn retry_schedule(&self) -> &str {
+        &self.retry_schedule
+    }
+
+    /// The time scale.
+    pub fn time_scale(&self) -> f64 {
+        self.time_scale
+    }
+
     /// Whether the run fired at an embedded receiver (no target of its own).
     pub fn is_embedded(&self) -> bool {
         self.default_url.is_none() && self.urls.is_empty()
