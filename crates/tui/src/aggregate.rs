@@ -411,6 +411,9 @@ pub struct Aggregate {
     /// Deliveries that had ended when an attempt (a resend, a late duplicate) started: where
     /// they ended, to go back to when it finishes without the engine moving them on.
     reopened: HashMap<DeliveryId, Phase>,
+    /// Attempts on the wire: the attempt number per delivery (the store learns of an attempt
+    /// only when it finishes).
+    in_flight: HashMap<DeliveryId, u32>,
     kinds: BTreeMap<Kind, u64>,
     outcomes: BTreeMap<AttemptOutcome, u64>,
     latency: LatencyHistogram,
@@ -445,6 +448,7 @@ impl Aggregate {
             counts: Counts::default(),
             phases: HashMap::new(),
             reopened: HashMap::new(),
+            in_flight: HashMap::new(),
             kinds: BTreeMap::new(),
             outcomes: BTreeMap::new(),
             latency: LatencyHistogram::default(),
@@ -498,6 +502,7 @@ impl Aggregate {
             } => {
                 self.saw(at);
                 self.done = None;
+                self.in_flight.insert(id, attempt);
                 if let Some(&ended) = self.phases.get(&id).filter(|p| p.is_final()) {
                     self.reopened.insert(id, ended);
                 }
@@ -514,6 +519,7 @@ impl Aggregate {
                 at,
             } => {
                 self.saw(at);
+                self.in_flight.remove(&id);
                 self.attempts += 1;
                 // Counted when they finish, like every attempt (and `watch` only sees them then).
                 if manual {
@@ -559,7 +565,11 @@ impl Aggregate {
             TuiEvent::Paused(paused) => self.paused = paused,
             TuiEvent::Notice(_) => {}
             TuiEvent::Done { elapsed } => self.done = Some(elapsed),
-            TuiEvent::Finished => self.finished = true,
+            TuiEvent::Finished => {
+                // Nothing is on the wire any more (attempts cut off by a stop never finish).
+                self.in_flight.clear();
+                self.finished = true;
+            }
         }
     }
 
@@ -573,6 +583,13 @@ impl Aggregate {
     #[must_use]
     pub fn phase(&self, id: DeliveryId) -> Option<Phase> {
         self.phases.get(&id).copied()
+    }
+
+    /// The attempt on the wire for a delivery, as last reported (`AttemptStarted` without its
+    /// `AttemptFinished` yet).
+    #[must_use]
+    pub fn in_flight_attempt(&self, id: DeliveryId) -> Option<u32> {
+        self.in_flight.get(&id).copied()
     }
 
     /// Deliveries seen per kind.

@@ -10,7 +10,9 @@ use crate::aggregate::{Aggregate, DEFAULT_ROW_CACHE};
 use crate::channel::ControlSink;
 use crate::curl::export_curl;
 use crate::keys::{Command, InputMode};
-use crate::model::{ControlCommand, DeliveryDetail, DeliveryId, DeliveryRow, HeaderInfo, TuiEvent};
+use crate::model::{
+    ControlCommand, DeliveryDetail, DeliveryId, DeliveryRow, HeaderInfo, Phase, TuiEvent,
+};
 use crate::source::{DetailSource, Filter, RowPage, RowQuery, SortKey};
 
 /// Live (driving a run) or watching a store.
@@ -208,7 +210,7 @@ impl App {
         let query = self.query();
         let page = match source.as_deref_mut() {
             Some(source) => match source.rows(&query) {
-                Ok(page) => self.with_cached_latency(page),
+                Ok(page) => self.with_live_state(page),
                 Err(e) => {
                     // Keep the old rows; try again at the next refresh.
                     self.status = Some(e.to_string());
@@ -228,7 +230,7 @@ impl App {
             self.page = match source.as_deref_mut() {
                 Some(source) => {
                     let page = source.rows(&query).unwrap_or_default();
-                    self.with_cached_latency(page)
+                    self.with_live_state(page)
                 }
                 None => query.run(self.aggregate.rows().iter()),
             };
@@ -236,9 +238,19 @@ impl App {
         self.reload_detail(source);
     }
 
-    /// Stores may not keep the last latency on the row; the live cache has it.
-    fn with_cached_latency(&self, mut page: RowPage) -> RowPage {
+    /// What the store cannot know yet, from what the UI was told: the last latency (stores may
+    /// not keep it on the row), and an attempt on the wire (the store records an attempt when
+    /// it finishes, so until then a first attempt reads back as queued).
+    fn with_live_state(&self, mut page: RowPage) -> RowPage {
         for row in &mut page.rows {
+            if let Some(attempt) = self.aggregate.in_flight_attempt(row.id)
+                && attempt > row.attempts
+                && !row.phase.is_final()
+            {
+                row.phase = Phase::InFlight;
+                row.attempts = attempt;
+                row.next_retry_at = None;
+            }
             if row.last_latency.is_none() {
                 row.last_latency = self
                     .aggregate

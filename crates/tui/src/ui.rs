@@ -447,9 +447,17 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 
 fn row_cells<'a>(row: &'a DeliveryRow, app: &App, theme: &Theme, widths: &[u16]) -> Row<'a> {
     let width = |i: usize| usize::from(widths.get(i).copied().unwrap_or(0));
+    // An attempt on the wire: its answer is awaited (the last outcome and latency are those
+    // of the attempt before, shown in the detail).
+    let in_flight = row.phase == Phase::InFlight;
     let (http, http_style) = match &row.last_outcome {
+        _ if in_flight => ("…".to_owned(), theme.phase(Phase::InFlight)),
         Some(o) => (o.short(), theme.outcome(o)),
         None => ("—".to_owned(), theme.dim()),
+    };
+    let latency = match row.last_latency {
+        Some(d) if !in_flight => fmt_latency(d),
+        _ => String::new(),
     };
     let next = match (row.phase, row.next_retry_at) {
         // Nothing sends it until a run resumes the store.
@@ -478,7 +486,7 @@ fn row_cells<'a>(row: &'a DeliveryRow, app: &App, theme: &Theme, widths: &[u16])
         cell(5, row.vendor_data.as_deref().unwrap_or("")),
         cell(6, &row.attempts.to_string()),
         Cell::from(Span::styled(ellipsize(&http, width(7)), http_style)),
-        cell(8, &row.last_latency.map(fmt_latency).unwrap_or_default()),
+        cell(8, &latency),
         cell(9, &next),
     ])
 }

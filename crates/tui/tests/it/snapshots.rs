@@ -359,3 +359,43 @@ fn watch_says_when_no_run_writes_the_store_any_more() {
     let text = draw(&mut app, None, 120, 32).backend().to_string();
     assert!(!text.contains("due"), "{text}");
 }
+
+#[test]
+fn an_attempt_on_the_wire_shows_in_flight_though_the_store_still_says_queued() {
+    use veriff_mock_tui::{DeliveryId, MemorySource, TuiEvent};
+    // The store records an attempt when it finishes: until then it reads back as queued.
+    let mut store = MemorySource::new(fixtures::header());
+    let mut app = App::new(fixtures::header(), Mode::Live, fixtures::options(true));
+    for id in [1, 2] {
+        let queued = TuiEvent::Queued(fixtures::row(
+            id,
+            veriff_mock_contract::Kind::Decision,
+            "approved",
+            Some(&format!("user-{id}")),
+        ));
+        store.push_event(queued.clone());
+        app.apply_event(queued);
+    }
+    app.apply_event(TuiEvent::AttemptStarted {
+        id: DeliveryId(2),
+        attempt: 1,
+        manual: false,
+        at: fixtures::at(1_000),
+    });
+    app.set_now(fixtures::at(1_000));
+    let text = draw(&mut app, Some(&mut store), 80, 24)
+        .backend()
+        .to_string();
+    let line = |user: &str| {
+        text.lines()
+            .find(|l| l.contains(user))
+            .unwrap_or_else(|| panic!("{user}: {text}"))
+            .to_owned()
+    };
+    let flying = line("user-2 ");
+    assert!(flying.contains(" → "), "{flying}");
+    assert!(flying.contains(" 1   … "), "attempt 1, awaiting its answer: {flying}");
+    let queued = line("user-1 ");
+    assert!(queued.contains(" · "), "{queued}");
+    assert!(queued.contains(" 0   — "), "{queued}");
+}
