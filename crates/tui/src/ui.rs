@@ -20,6 +20,8 @@ use crate::model::{AttemptOutcome, DeliveryDetail, DeliveryRow, Phase};
 const HEADER_HEIGHT: u16 = 3;
 /// Terminals at least this wide put the charts (or detail) beside the table.
 const WIDE: u16 = 140;
+/// Rows the detail pane keeps below the table: its border and four lines.
+const DETAIL_MIN_HEIGHT: u16 = 6;
 
 /// Where each part of the screen goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +68,14 @@ pub fn areas(app: &App, area: Rect) -> Areas {
         };
     }
     if detail_open {
+        // The detail keeps its border and a few lines: on a short terminal the table gives way
+        // (the selection still moves, and the detail follows it).
         let table_height = (body.height / 3).clamp(5, 10);
+        let table_height = if body.height >= table_height + DETAIL_MIN_HEIGHT {
+            table_height
+        } else {
+            0
+        };
         let [table, detail] =
             Layout::vertical([Constraint::Length(table_height), Constraint::Fill(1)]).areas(body);
         return Areas {
@@ -967,6 +976,18 @@ fn render_detail(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(view) = app.detail() else {
         return;
     };
+    if area.height < 3 {
+        // No room inside a border: say what to do instead of drawing an empty frame.
+        Paragraph::new(Line::styled(
+            ellipsize(
+                "Terminal too small for the detail: enlarge it, or Esc",
+                usize::from(area.width),
+            ),
+            theme.fg(Color::Yellow),
+        ))
+        .render(area, buf);
+        return;
+    }
     let block = Block::bordered()
         .title(Span::styled(
             format!(" Delivery #{} ", view.id),

@@ -394,8 +394,28 @@ fn an_attempt_on_the_wire_shows_in_flight_though_the_store_still_says_queued() {
     };
     let flying = line("user-2 ");
     assert!(flying.contains(" → "), "{flying}");
-    assert!(flying.contains(" 1   … "), "attempt 1, awaiting its answer: {flying}");
+    assert!(
+        flying.contains(" 1   … "),
+        "attempt 1, awaiting its answer: {flying}"
+    );
     let queued = line("user-1 ");
     assert!(queued.contains(" · "), "{queued}");
     assert!(queued.contains(" 0   — "), "{queued}");
+}
+
+#[test]
+fn a_small_terminal_still_shows_the_detail_or_says_to_enlarge_it() {
+    let mut source = fixtures::source();
+    let mut app = fixtures::app_with_retries();
+    draw(&mut app, Some(&mut source), 40, 10);
+    app.handle(Command::OpenDetail);
+    let text = draw(&mut app, Some(&mut source), 40, 10)
+        .backend()
+        .to_string();
+    assert!(text.contains("#12 decision review"), "{text}");
+    assert!(text.contains("session "), "{text}");
+    let text = draw(&mut app, Some(&mut source), 30, 5)
+        .backend()
+        .to_string();
+    assert!(text.contains("Terminal too small"), "{text}");
 }
