@@ -243,14 +243,7 @@ impl App {
     /// it finishes, so until then a first attempt reads back as queued).
     fn with_live_state(&self, mut page: RowPage) -> RowPage {
         for row in &mut page.rows {
-            if let Some(attempt) = self.aggregate.in_flight_attempt(row.id)
-                && attempt > row.attempts
-                && !row.phase.is_final()
-            {
-                row.phase = Phase::InFlight;
-                row.attempts = attempt;
-                row.next_retry_at = None;
-            }
+            self.mark_in_flight(row);
             if row.last_latency.is_none() {
                 row.last_latency = self
                     .aggregate
@@ -260,6 +253,19 @@ impl App {
             }
         }
         page
+    }
+
+    /// A row the store reads as queued or retrying while the UI knows a later attempt is on the
+    /// wire: in flight, with that attempt's number.
+    fn mark_in_flight(&self, row: &mut DeliveryRow) {
+        if let Some(attempt) = self.aggregate.in_flight_attempt(row.id)
+            && attempt > row.attempts
+            && !row.phase.is_final()
+        {
+            row.phase = Phase::InFlight;
+            row.attempts = attempt;
+            row.next_retry_at = None;
+        }
     }
 
     fn reload_detail(&mut self, source: Option<&mut dyn DetailSource>) {
@@ -276,7 +282,7 @@ impl App {
             view.id = id;
             view.scroll = 0;
         }
-        view.detail = match source {
+        let mut detail = match source {
             Some(source) => match source.detail(id) {
                 Ok(detail) => detail,
                 Err(e) => {
@@ -286,6 +292,12 @@ impl App {
             },
             None => None,
         };
+        if let Some(d) = &mut detail {
+            self.mark_in_flight(&mut d.row);
+        }
+        if let Some(view) = &mut self.detail {
+            view.detail = detail;
+        }
     }
 
     fn clamp_window(&mut self) {

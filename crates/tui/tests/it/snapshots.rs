@@ -401,6 +401,12 @@ fn an_attempt_on_the_wire_shows_in_flight_though_the_store_still_says_queued() {
     let queued = line("user-1 ");
     assert!(queued.contains(" · "), "{queued}");
     assert!(queued.contains(" 0   — "), "{queued}");
+    // The detail says so too.
+    app.handle(Command::OpenDetail);
+    let text = draw(&mut app, Some(&mut store), 80, 24)
+        .backend()
+        .to_string();
+    assert!(text.contains("#2 decision approved in flight"), "{text}");
 }
 
 #[test]
