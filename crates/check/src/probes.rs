@@ -148,6 +148,8 @@ const EXACTLY_200: &str = "answer exactly 200: Veriff counts only HTTP 200 as de
 const SIGNATURE_REJECTED: &str = "a correctly signed body was rejected: verify X-HMAC-SIGNATURE (not the legacy X-SIGNATURE) with the shared secret key (not the API key), over the raw body bytes as received";
 /// The hint for a request that got no answer, and not for want of time.
 const NO_ANSWER: &str = "answer every request: the connection failed before an answer (is the receiver running at this URL? did it crash on this body?)";
+/// The hint for a correctly signed body answered 409 Conflict: taken for a repeat.
+const CONFLICT: &str = "409 Conflict: the receiver took this for a repeat; Veriff sends the same webhook again when it retries, and ids (attemptId, sessionId) recur across a session's webhooks: answer 200 to a repeat and do not require unique ids";
 /// The hint for a re-formatted body refused with a status that is not a signature rejection.
 const BODY_REFUSED: &str = "the body itself was refused (a signature mismatch is 401): accept valid JSON in any layout (whitespace, key order, \\uXXXX escapes, raw UTF-8) and answer 200";
 
@@ -188,6 +190,7 @@ pub(crate) fn answer_hint(outcome: &Outcome) -> Option<&'static str> {
         Outcome::Answered {
             status: 401 | 403, ..
         } => Some(SIGNATURE_REJECTED),
+        Outcome::Answered { status: 409, .. } => Some(CONFLICT),
         Outcome::Answered { .. } => None,
     }
 }
@@ -211,7 +214,7 @@ fn hint(probe: &Probe, step: usize, expect: Expect, outcome: &Outcome) -> String
                 "not an idempotency problem, the first delivery already failed: {}",
                 from_answer.unwrap_or(info("valid/<kind>").fix)
             )
-        } else if matches!(outcome.status(), Some(401 | 403)) {
+        } else if matches!(outcome.status(), Some(401 | 403 | 409)) {
             // The same signature passed a moment ago: this refuses a replay.
             own.to_owned()
         } else {
@@ -696,6 +699,18 @@ mod tests {
             hint(&duplicate, 1, Expect::Ok200, &answered(202)),
             EXACTLY_200
         );
+        // A 409 says "duplicate" whatever the check: the receiver wants unique ids.
+        for name in [
+            "compat/escaped-non-ascii",
+            "valid/event",
+            "compat/unknown-fields",
+        ] {
+            assert_eq!(
+                hint(&probe(name), 0, Expect::Ok200, &answered(409)),
+                CONFLICT,
+                "{name}"
+            );
+        }
         // An accepted bad signature.
         let wrong = probe("signature/wrong-secret");
         assert_eq!(
