@@ -148,6 +148,13 @@ impl LatencyHistogram {
         }
         let q = if q.is_nan() { 0.5 } else { q.clamp(0.0, 1.0) };
         let rank = ((q * self.count as f64).ceil() as u64).max(1);
+        // The extremes are known exactly: with few attempts, p99 is the slowest one.
+        if rank >= self.count {
+            return self.max();
+        }
+        if rank == 1 {
+            return self.min();
+        }
         let mut seen = 0;
         for (i, n) in self.buckets.iter().enumerate() {
             seen += n;
@@ -168,6 +175,10 @@ impl LatencyHistogram {
         }
         let lo = self.min_us as f64;
         let hi = (self.max_us as f64).max(lo + 1.0);
+        // No finer than the buckets the latencies were counted in (5 % wide): finer bins would
+        // only move counts to the wrong side of a bound.
+        let resolution = hi * (LAT_GROWTH - 1.0);
+        let bins = bins.min((((hi - lo) / resolution).ceil() as usize).max(1));
         let width = (hi - lo) / bins as f64;
         let mut out: Vec<(Duration, u64)> = (1..=bins)
             .map(|b| (Duration::from_micros((lo + width * b as f64) as u64), 0))

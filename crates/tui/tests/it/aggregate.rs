@@ -172,6 +172,29 @@ fn percentiles_are_within_five_percent() {
 }
 
 #[test]
+fn extremes_are_exact_and_bins_no_finer_than_the_buckets() {
+    // Few attempts: p99 is the slowest, not the middle of its bucket.
+    let mut h = LatencyHistogram::default();
+    for us in [602, 857, 501_000, 501_300] {
+        h.record(Duration::from_micros(us));
+    }
+    assert_eq!(h.percentile(0.99), Some(Duration::from_micros(501_300)));
+    assert_eq!(h.percentile(0.0), Some(Duration::from_micros(602)));
+    // Six latencies between 5.0007 s and 5.0044 s share one 5 % bucket: one bin holds them all,
+    // with a bound at or above the slowest.
+    let mut h = LatencyHistogram::default();
+    for us in [
+        5_000_700, 5_001_000, 5_001_500, 5_002_000, 5_003_000, 5_004_400,
+    ] {
+        h.record(Duration::from_micros(us));
+    }
+    let bins = h.bins(8);
+    assert_eq!(bins.len(), 1, "{bins:?}");
+    assert_eq!(bins[0].1, 6);
+    assert!(bins[0].0 >= Duration::from_micros(5_004_400), "{bins:?}");
+}
+
+#[test]
 fn percentile_of_one_value_is_that_value() {
     let mut h = LatencyHistogram::default();
     h.record(Duration::from_micros(1234));
