@@ -221,14 +221,17 @@ pub fn fmt_count(n: u64) -> String {
     out
 }
 
-/// A latency, short: `850µs`, `12ms`, `1.25s`, `2m05s`.
+/// A latency, short: `850µs`, `2.8ms`, `13ms` (rounded), `1.25s`, `2m05s`.
 #[must_use]
 pub fn fmt_latency(d: Duration) -> String {
     let us = d.as_micros();
     if us < 1_000 {
         format!("{us}µs")
-    } else if us < 1_000_000 {
-        format!("{}ms", us / 1_000)
+    } else if us < 9_950 {
+        // 2.8ms, not a 2ms that hides most of a millisecond.
+        format!("{:.1}ms", us as f64 / 1_000.0)
+    } else if us < 999_500 {
+        format!("{}ms", (us + 500) / 1_000)
     } else if us < 60_000_000 {
         format!("{:.2}s", d.as_secs_f64())
     } else {
@@ -1139,6 +1142,9 @@ mod tests {
     fn latencies_and_spans_are_short() {
         assert_eq!(fmt_latency(Duration::from_micros(850)), "850µs");
         assert_eq!(fmt_latency(Duration::from_millis(12)), "12ms");
+        assert_eq!(fmt_latency(Duration::from_micros(2_804)), "2.8ms");
+        assert_eq!(fmt_latency(Duration::from_micros(12_600)), "13ms");
+        assert_eq!(fmt_latency(Duration::from_micros(999_700)), "1.00s");
         assert_eq!(fmt_latency(Duration::from_millis(1_250)), "1.25s");
         assert_eq!(fmt_latency(Duration::from_secs(125)), "2m05s");
         assert_eq!(fmt_span(0.44), "0.4s");
