@@ -732,13 +732,48 @@ fn resend_exits_1_when_not_acknowledged_and_retries_per_its_schedule() {
     );
     assert!(once.stderr.contains("not acknowledged"), "{}", once.stderr);
     assert!(once.stderr.contains("--retry-schedule"), "{}", once.stderr);
-    let retried = run(&["resend", "1", "--store", s, "--retry-schedule", "50ms,50ms"]);
+    let retried = run(&[
+        "resend",
+        "1",
+        "--store",
+        s,
+        "--retry-schedule",
+        "50ms,50ms",
+        "--output",
+        "ndjson",
+    ]);
     assert_eq!(retried.code, 0, "500 then 200: {}", retried.stderr);
     assert!(
         retried.stderr.contains("resending in"),
         "{}",
         retried.stderr
     );
+    // The rounds make one stream: one `ready` first, one `finished` last, summing them up.
+    let stdout = String::from_utf8_lossy(&retried.stdout);
+    let types: Vec<String> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["type"].to_string())
+        .collect();
+    assert_eq!(
+        types.iter().filter(|t| *t == "\"ready\"").count(),
+        1,
+        "{stdout}"
+    );
+    assert_eq!(
+        types.first().map(String::as_str),
+        Some("\"ready\""),
+        "{stdout}"
+    );
+    assert_eq!(
+        types.iter().filter(|t| *t == "\"finished\"").count(),
+        1,
+        "{stdout}"
+    );
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["type"], "finished", "{stdout}");
+    assert_eq!(last["summary"]["attempts"], 2, "{stdout}");
+    assert_eq!(last["summary"]["retried"], 1, "{stdout}");
+    assert_eq!(last["summary"]["delivered"], 1, "{stdout}");
     assert_eq!(
         store_count(
             &store,

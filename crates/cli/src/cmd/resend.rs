@@ -62,28 +62,22 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         }
     }
     // One round resends every id still unacknowledged; a failed round waits as the schedule says
-    // (Retry-After honoured within its bounds), then the next one resends what failed.
-    let mut round = 0u32;
-    // A receiver that accepted a payload tampered on purpose: reported once, not resent.
-    let mut unexpected = 0;
+    // (Retry-After honoured within its bounds), then the next one resends what failed. The
+    // rounds make one stream: one `ready` first, one summary (`finished`) last.
+    let mut rounds = Rounds::new(&ids);
     loop {
-        round += 1;
-        let (summary, missing) = runtime.block_on(resend_round(args, &retry, &ids, io))?;
-        unexpected += summary.unexpected;
+        let (summary, missing) = runtime.block_on(resend_round(args, &retry, &ids, &rounds, io))?;
+        rounds.add(&summary, missing);
         if summary.stopped {
-            return Ok(summary.exit_code());
+            return rounds.finish(args, io);
         }
         let failed = unacknowledged(&args.store, &ids, &retry)?;
         if failed.is_empty() {
-            return Ok(if missing || unexpected > 0 {
-                1
-            } else {
-                summary.exit_code()
-            });
+            return rounds.finish(args, io);
         }
         let wait = failed
             .iter()
-            .map(|(id, outcome)| retry.next_delay_for(*id, round, outcome))
+            .map(|(id, outcome)| retry.next_delay_for(*id, rounds.done, outcome))
             .collect::<Option<Vec<_>>>()
             .and_then(|w| w.into_iter().max());
         let list = |v: &[(DeliveryId, Outcome)]| {
@@ -98,9 +92,11 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
             } else {
                 "pass --retry-schedule (e.g. 5s,1m) to retry, or check the receiver"
             };
+            rounds.finish(args, io)?;
             writeln!(
                 io.err,
-                "not acknowledged after {round} resend(s): {}; {hint}",
+                "not acknowledged after {} resend(s): {}; {hint}",
+                rounds.done,
                 list(&failed)
             )?;
             return Ok(1);
@@ -118,8 +114,97 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
             }
         });
         if stopped {
-            return Ok(130);
+            rounds.total.stopped = true;
+            return rounds.finish(args, io);
         }
+    }
+}
+
+/// The rounds of one `resend`, summed up as one run.
+struct Rounds {
+    /// Every id given, for the latency figures.
+    ids: Vec<DeliveryId>,
+    started: std::time::Instant,
+    started_ms: i64,
+    done: u32,
+    total: Summary,
+    missing: bool,
+}
+
+impl Rounds {
+    fn new(ids: &[DeliveryId]) -> Self {
+        Self {
+            ids: ids.to_vec(),
+            started: std::time::Instant::now(),
+            started_ms: veriff_mock_send::now_unix_ms(),
+            done: 0,
+            total: Summary::default(),
+            missing: false,
+        }
+    }
+
+    /// Takes a round's summary in: the resends after the first round are its retries.
+    fn add(&mut self, s: &Summary, missing: bool) {
+        let t = &mut self.total;
+        t.run_id = s.run_id;
+        t.delivered += s.delivered;
+        t.attempts += s.attempts;
+        t.retried += if self.done > 0 { s.attempts } else { s.retried };
+        t.exhausted += s.exhausted;
+        t.expected_rejections += s.expected_rejections;
+        t.unexpected += s.unexpected;
+        t.duplicates += s.duplicates;
+        t.manual += s.manual;
+        t.pending = s.pending;
+        t.stopped |= s.stopped;
+        self.missing |= missing;
+        self.done += 1;
+    }
+
+    /// Prints the one summary of every round (latencies from the store: every manual attempt
+    /// of these ids since the resend began) and gives the exit code.
+    fn finish(&mut self, args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
+        let mut hist = veriff_mock_send::Histogram::default();
+        if let Ok(store) = veriff_mock_send::Store::open_read_only(&args.store) {
+            for &id in &self.ids {
+                if let Ok(Some(d)) = store.delivery(id) {
+                    d.attempts
+                        .iter()
+                        .filter(|a| a.trigger == "manual" && a.started_at_ms >= self.started_ms)
+                        .for_each(|a| hist.record(a.latency_us));
+                }
+            }
+        }
+        let t = &mut self.total;
+        t.latency_p50_us = hist.quantile(0.5);
+        t.latency_p99_us = hist.quantile(0.99);
+        t.latency_max_us = hist.max();
+        t.elapsed_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let event = veriff_mock_send::DeliveryEvent::Finished { summary: t.clone() };
+        let mut out = Vec::new();
+        match args.output {
+            Output::Ndjson => {
+                serde_json::to_writer(&mut out, &event.ndjson())?;
+                out.push(b'\n');
+            }
+            Output::Text => crate::printer::TextPrinter::default().print(&event, &mut out)?,
+        }
+        io.out.write_all(&out)?;
+        io.out.flush()?;
+        let code = t.exit_code();
+        Ok(
+            if code == 0 && (self.missing || !self.all_acknowledged(args)?) {
+                1
+            } else {
+                code
+            },
+        )
+    }
+
+    /// Every id given is in the store and its last manual attempt was acknowledged.
+    fn all_acknowledged(&self, args: &ResendArgs) -> anyhow::Result<bool> {
+        let retry = crate::cmd::fire::parse_retry(&args.retry_schedule)?;
+        Ok(unacknowledged(&args.store, &self.ids, &retry)?.is_empty())
     }
 }
 
@@ -128,6 +213,7 @@ async fn resend_round(
     args: &ResendArgs,
     retry: &RetryPolicy,
     ids: &[DeliveryId],
+    rounds: &Rounds,
     io: &mut Io<'_>,
 ) -> anyhow::Result<(Summary, bool)> {
     let mut config = EngineConfig::default();
@@ -145,7 +231,14 @@ async fn resend_round(
     let (engine, events) =
         veriff_mock_send::start(config, JobSource::none()).context("cannot resend")?;
     let stop = crate::cmd::fire::stop_on_signals(engine.control());
-    let printed = crate::cmd::fire::print_events(events, args.output, text, io).await;
+    // The summary is printed once, after the last round; `ready` once, before the first.
+    let first = rounds.done == 0;
+    let keep = move |e: &veriff_mock_send::DeliveryEvent| match e {
+        veriff_mock_send::DeliveryEvent::Finished { .. } => false,
+        veriff_mock_send::DeliveryEvent::Ready { .. } => first,
+        _ => true,
+    };
+    let printed = crate::cmd::fire::print_events_where(events, args.output, text, io, &keep).await;
     let summary = engine.wait().await.context("the resend failed");
     stop.abort();
     printed?;

@@ -746,10 +746,21 @@ async fn start_embedded(
 
 /// Prints events as they come: text lines or NDJSON. Returns when the engine closes the channel.
 pub(crate) async fn print_events(
+    events: veriff_mock_send::Events,
+    output: Output,
+    text: crate::printer::TextPrinter,
+    io: &mut Io<'_>,
+) -> anyhow::Result<()> {
+    print_events_where(events, output, text, io, &|_| true).await
+}
+
+/// Writes the event stream: [`Output::Text`] lines or NDJSON, the events `keep` accepts.
+pub(crate) async fn print_events_where(
     mut events: veriff_mock_send::Events,
     output: Output,
     mut text: crate::printer::TextPrinter,
     io: &mut Io<'_>,
+    keep: &(dyn Fn(&veriff_mock_send::DeliveryEvent) -> bool + Sync),
 ) -> anyhow::Result<()> {
     let mut broken = false;
     // Lines are gathered while events keep coming and written (and flushed) once the stream
@@ -758,7 +769,7 @@ pub(crate) async fn print_events(
     while let Some(first) = events.recv().await {
         let mut next = Some(first);
         while let Some(event) = next.take() {
-            if !broken {
+            if !broken && keep(&event) {
                 let written = match output {
                     Output::Ndjson => serde_json::to_writer(&mut buf, &event.ndjson())
                         .map_err(std::io::Error::from)
