@@ -39,6 +39,7 @@ pub use kind::{Kind, UnknownValue};
 pub use nullable::Nullable;
 pub use signature::{
     MismatchHint, SIGNATURE_HEX_LEN, SecretError, SharedSecret, Signature, VerifyError,
-    explain_mismatch, legacy_x_signature, sign, sign_hex, verify, verify_legacy_x_signature,
+    escape_non_ascii, explain_mismatch, legacy_x_signature, sign, sign_hex, verify,
+    verify_legacy_x_signature,
 };
 pub use webhook::{Detected, ParseError, UnknownWebhook, Webhook, detect, event_type};

@@ -295,8 +295,11 @@ fn reformatted(value: &serde_json::Value) -> Vec<Vec<u8>> {
     all
 }
 
-/// `\uXXXX` (lower-case hex, UTF-16) for every non-ASCII character, as `ensure_ascii` and PHP do.
-fn escape_non_ascii(s: &str) -> String {
+/// Rewrites every non-ASCII character of JSON text as `\uXXXX` (lower-case hex, a surrogate pair
+/// above the BMP), as Python's `ensure_ascii` and PHP do. Non-ASCII can only appear inside JSON
+/// strings, so the JSON value stays the same.
+#[must_use]
+pub fn escape_non_ascii(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_ascii() {

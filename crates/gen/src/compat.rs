@@ -87,7 +87,10 @@ impl Mutation {
             Mutation::PrettyPrinted => {
                 serde_json::to_vec_pretty(&value).map_err(GenError::Serialize)
             }
-            Mutation::EscapedNonAscii => Ok(escape_non_ascii(&compact(&value)?)),
+            Mutation::EscapedNonAscii => Ok(veriff_mock_contract::escape_non_ascii(
+                &String::from_utf8_lossy(&compact(&value)?),
+            )
+            .into_bytes()),
             Mutation::RawNonAscii => compact(&value),
         }
     }
@@ -185,24 +188,6 @@ fn reverse_keys(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(reverse_keys),
         _ => {}
     }
-}
-
-/// Rewrites every non-ASCII character of compact JSON as `\uXXXX` (surrogate pairs above the
-/// BMP). Non-ASCII can only appear inside strings, so this keeps the JSON value.
-fn escape_non_ascii(json: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(json);
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c);
-        } else {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{unit:04x}"));
-            }
-        }
-    }
-    out.into_bytes()
 }
 
 impl fmt::Display for Mutation {
