@@ -139,7 +139,7 @@ fn kill_9_then_resume_acknowledges_every_payload_once() {
 }
 
 #[test]
-fn resume_with_nothing_to_resume_is_a_clean_no_op() {
+fn resume_from_a_store_that_is_not_there_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("none.db");
     let out = Command::new(BIN)
@@ -153,8 +153,12 @@ fn resume_with_nothing_to_resume_is_a_clean_no_op() {
         .output()
         .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("nothing to resume"), "{err}");
+    // A mistyped path must not pass for a run with every delivery acknowledged.
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no delivery store at"), "{err}");
+    assert!(err.contains("--store PATH"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!db.exists(), "resume must not create a store");
 }
 
 /// Starts a run against the embedded receiver whose expired sessions stay pending for minutes,

@@ -560,13 +560,14 @@ pub fn run(args: &FireArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
 /// `fire --resume` found no interrupted run with a target: says why, rather than waiting on
 /// deliveries whose receiver is gone.
 fn nothing_to_resume(store: &std::path::Path, io: &mut Io<'_>) -> anyhow::Result<u8> {
+    // A store that is not there is a mistyped or wrong path, not a finished run: a script that
+    // resumes must not go on as if every delivery had been acknowledged.
     if !store.exists() {
-        writeln!(
-            io.err,
-            "nothing to resume: no delivery store at {} (pass --store PATH if it is elsewhere)",
+        anyhow::bail!(
+            "nothing to resume: no delivery store at {}: pass --store PATH with the store of the \
+             interrupted run",
             store.display()
-        )?;
-        return Ok(0);
+        );
     }
     let pending = veriff_mock_send::Store::open_read_only(store)
         .and_then(|s| s.counts(None))
