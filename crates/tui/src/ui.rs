@@ -544,7 +544,8 @@ fn render_table(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Constraint::Length(8),
         Constraint::Length(1),
         Constraint::Length(if wide { 11 } else { 8 }),
-        Constraint::Length(if wide { 14 } else { 8 }),
+        // Narrow: nine columns, so `submitted` and `abandoned` are not cut.
+        Constraint::Length(if wide { 14 } else { 9 }),
         Constraint::Length(8),
         Constraint::Fill(1),
         Constraint::Length(3),
@@ -558,13 +559,12 @@ fn render_table(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         "kind",
         "status",
         "session",
-        "vendorData",
+        if wide { "vendorData" } else { "vendor" },
         "att",
         "http",
         "latency",
         if wide { "next retry" } else { "retry in" },
     ];
-    let header = Row::new(titles.map(Cell::from)).style(theme.bold());
     if page.rows.is_empty() {
         let inner = block.inner(area);
         block.render(area, buf);
@@ -588,6 +588,13 @@ fn render_table(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         1,
     ));
     let column_widths: Vec<u16> = columns.iter().map(|c| c.width).collect();
+    let header = Row::new(
+        titles
+            .iter()
+            .zip(&column_widths)
+            .map(|(title, &width)| Cell::from(ellipsize(title, usize::from(width)))),
+    )
+    .style(theme.bold());
     let rows: Vec<Row<'_>> = page
         .rows
         .iter()
