@@ -222,6 +222,60 @@ fn http_and_json_formats() {
 }
 
 #[test]
+fn opt_in_headers_are_written_as_fire_sends_them() {
+    use sha2::Digest;
+    let header = |text: &str, name: &str| -> Option<String> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_owned))
+    };
+    let plain = run(&["generate", "--seed", "3", "--format", "http"]).stdout_text();
+    assert_eq!(header(&plain, "vrf-hmac-signature"), None, "{plain}");
+    assert_eq!(header(&plain, "X-SIGNATURE"), None, "{plain}");
+
+    let out = run(&[
+        "generate",
+        "--seed",
+        "3",
+        "--format",
+        "http",
+        "--secret",
+        "s3cr3t-key",
+        "--api-key",
+        "key-1",
+        "--vrf-headers",
+        "--integration-id",
+        "integration-7",
+        "--legacy-signature",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = out.stdout_text();
+    let body = text.lines().find(|l| l.starts_with('{')).unwrap();
+    let hmac = header(&text, "X-HMAC-SIGNATURE").unwrap();
+    verify(
+        &SharedSecret::new("s3cr3t-key").unwrap(),
+        body.as_bytes(),
+        Some(&hmac),
+    )
+    .unwrap();
+    assert_eq!(header(&text, "vrf-hmac-signature"), Some(hmac), "{text}");
+    assert_eq!(header(&text, "vrf-auth-client").as_deref(), Some("key-1"));
+    assert_eq!(
+        header(&text, "vrf-integration-id").as_deref(),
+        Some("integration-7")
+    );
+    let legacy = hex::encode(sha2::Sha256::digest(
+        [body.as_bytes(), b"s3cr3t-key"].concat(),
+    ));
+    assert_eq!(header(&text, "X-SIGNATURE"), Some(legacy), "{text}");
+    assert!(!text.contains("s3cr3t-key"));
+
+    // An API key that would break the request's lines is refused.
+    let out = run(&["generate", "--format", "http", "--api-key", "a\nb"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("API key"), "{}", out.stderr);
+}
+
+#[test]
 fn abandoned_code_flag_picks_between_the_two_published_codes() {
     let code = |extra: &[&str]| {
         let mut args = vec!["generate", "--status", "abandoned", "--seed", "4"];

@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use veriff_mock_contract::{Kind, SharedSecret, headers, sign_hex};
+use veriff_mock_contract::{Kind, headers};
 use veriff_mock_gen::{Generator, Payload, SetOverride};
+use veriff_mock_send::Signer;
 
 use crate::input::secret;
-use crate::{DEFAULT_API_KEY, DEFAULT_SECRET, Io};
+use crate::{DEFAULT_API_KEY, DEFAULT_INTEGRATION_ID, DEFAULT_SECRET, Io};
 
 /// Output formats of `generate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -64,6 +65,22 @@ pub struct GenerateArgs {
     /// API key for `X-AUTH-CLIENT` in `--out` and `--format http`.
     #[arg(long, env = "VERIFF_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
+    /// Also write vrf-hmac-signature, vrf-auth-client and vrf-integration-id into `--out` and
+    /// `--format http`, as `fire --vrf-headers` sends them.
+    #[arg(long)]
+    pub vrf_headers: bool,
+    /// Integration id for vrf-integration-id with --vrf-headers. Default: a fixed test id,
+    /// 00000000-0000-4000-8000-000000000001
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "VERIFF_INTEGRATION_ID",
+        hide_env_values = true
+    )]
+    pub integration_id: Option<String>,
+    /// Also write the legacy X-SIGNATURE (sha256 of body + secret), as `fire --legacy-signature`.
+    #[arg(long)]
+    pub legacy_signature: bool,
     /// Write one file per payload into DIR (the body, and its headers with the signature)
     /// instead of stdout.
     #[arg(long, value_name = "DIR")]
@@ -110,12 +127,23 @@ pub fn run(args: &GenerateArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         generator = generator.status(status)?;
     }
     let generator = generator.overrides(args.sets.clone())?;
+    let api_key = args.api_key.as_deref().unwrap_or(DEFAULT_API_KEY);
+    // An empty value (an unset variable exported as `VERIFF_INTEGRATION_ID=`) means the default.
+    let integration_id = args
+        .integration_id
+        .as_deref()
+        .filter(|id| !id.trim().is_empty())
+        .unwrap_or(DEFAULT_INTEGRATION_ID);
+    // Refuses an API key or integration id that cannot be a header value, which would also
+    // break the `.http` and `.headers` files line by line.
     let signing = Signing {
-        secret: secret(args.secret.as_deref(), Some(DEFAULT_SECRET))?,
-        api_key: args
-            .api_key
-            .clone()
-            .unwrap_or_else(|| DEFAULT_API_KEY.to_owned()),
+        signer: Signer::new(
+            secret(args.secret.as_deref(), Some(DEFAULT_SECRET))?,
+            api_key,
+        )?
+        .vrf_headers(args.vrf_headers)
+        .integration_id(integration_id)?
+        .legacy_signature(args.legacy_signature),
     };
     let progress = progress_bar(args.count);
     match &args.out {
@@ -134,18 +162,26 @@ pub fn run(args: &GenerateArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
 }
 
 struct Signing {
-    secret: SharedSecret,
-    api_key: String,
+    signer: Signer,
 }
 
 impl Signing {
+    /// The request's headers, one per line, named as Veriff's docs write them (`vrf-*` in
+    /// lower case, the others upper case).
     fn header_lines(&self, body: &[u8]) -> String {
-        format!(
-            "Content-Type: {}\nX-AUTH-CLIENT: {}\nX-HMAC-SIGNATURE: {}\n",
-            headers::APPLICATION_JSON,
-            self.api_key,
-            sign_hex(&self.secret, body)
-        )
+        let mut lines = String::new();
+        for (name, value) in self.signer.headers(body, false) {
+            let name = match name.as_str() {
+                headers::CONTENT_TYPE => "Content-Type".to_owned(),
+                n if n.starts_with("vrf-") => n.to_owned(),
+                n => n.to_ascii_uppercase(),
+            };
+            lines.push_str(&name);
+            lines.push_str(": ");
+            lines.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            lines.push('\n');
+        }
+        lines
     }
 }
 
