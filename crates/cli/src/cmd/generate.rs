@@ -50,8 +50,8 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Override a JSON path before signing, e.g. `verification.status=declined` or
-    /// `verification.vendorData=null`. The value is JSON if it parses as JSON, else a string.
-    /// Repeatable. The payload is kept consistent where it can be (code follows status).
+    /// `verification.vendorData=null`. The value is JSON if it parses as JSON, else a string:
+    /// quote digits that are a string (`'verification.vendorData="12345678"'`). Repeatable. The payload is kept consistent where it can be (code follows status).
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
     pub sets: Vec<SetOverride>,
     /// Code of `abandoned` decisions: 9104 (Veriff's status-codes table) or 9121 (what one of
