@@ -195,6 +195,8 @@ pub struct Plan {
     pub work: Work,
     pub seed: u64,
     pub seed_given: bool,
+    /// When the payloads' timeline starts (Unix ms): see [`fresh_anchor`].
+    pub anchor_ms: i64,
     pub secret: veriff_mock_contract::SharedSecret,
     pub api_key: String,
     pub integration_id: String,
@@ -349,6 +351,15 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     }
     // Runs against a real target record how to regenerate their payloads, so `--resume` can
     // complete them after a crash (an embedded receiver's port does not outlive its run).
+    let anchor_ms = match &interrupted {
+        Some((_, spec)) => spec.anchor_ms(),
+        None => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+            fresh_anchor(&work, seed, now)?
+        }
+    };
     let mut skip = Vec::new();
     match (&interrupted, &routes) {
         (Some((text, spec)), Some(routes)) => {
@@ -364,7 +375,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         (None, routes) if !matches!(work, Work::Nothing) => {
             // An embedded receiver's run records no target: `--resume --to URL` completes it.
             let routes = routes.clone().unwrap_or_default();
-            engine.run_spec = Some(spec::RunSpec::of(args, &routes, seed).to_text());
+            engine.run_spec = Some(spec::RunSpec::of(args, &routes, seed, anchor_ms).to_text());
         }
         _ => {}
     }
@@ -394,6 +405,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         work,
         seed,
         seed_given,
+        anchor_ms,
         secret,
         api_key,
         integration_id,
@@ -407,6 +419,61 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         tui,
         skip,
     })
+}
+
+/// Where a new run's payload timeline starts, so that the times inside its payloads are those
+/// of the run, not of a fixed date.
+///
+/// - Bulk payloads are sent at once, so their times all lie before `now_ms`, the newest close to
+///   it: session `i` is created `3 × i` seconds after the anchor, and each kind sends its
+///   webhook some time after that (minutes for a decision, days for an expired one).
+/// - A scenario plays its sessions' timelines from the run's start: the first webhook of the
+///   first session carries `now_ms`, and later ones the times of their session's story (with
+///   `--time-scale`, they arrive sooner than the times they carry).
+fn fresh_anchor(work: &Work, seed: u64, now_ms: i64) -> anyhow::Result<i64> {
+    let base = veriff_mock_gen::DEFAULT_ANCHOR_MS;
+    let offset_ms = |p: &veriff_mock_gen::Payload| p.sent_at.timestamp_millis() - base;
+    let lead_ms = match work {
+        Work::Nothing => 0,
+        Work::Bulk {
+            kinds,
+            status,
+            count,
+        } => {
+            // The longest wait from a session's creation to its webhook, over a sample of
+            // sessions and every kind of the run, then the spacing of the last session.
+            let (mut longest, mut shortest) = (i64::MIN, i64::MAX);
+            for kind in kinds {
+                let mut g = Generator::from_seed(seed).kind(*kind);
+                if let Some(s) = status {
+                    g = g.status(s)?;
+                }
+                for i in 0..256u64.min(*count) {
+                    let wait = offset_ms(&g.payload(i)) - i64::try_from(i).unwrap_or(0) * 3_000;
+                    longest = longest.max(wait);
+                    shortest = shortest.min(wait);
+                }
+            }
+            if longest < shortest {
+                return Ok(now_ms);
+            }
+            // A sample's longest wait can fall short of the longest of a large run: a margin of
+            // 1/64 of the waits' spread (about an hour when they range over three days) keeps
+            // those in the past too.
+            let last = i64::try_from(count.saturating_sub(1)).unwrap_or(i64::MAX / 3_000);
+            longest
+                .saturating_add((longest - shortest) / 64)
+                .saturating_add(last.saturating_mul(3_000))
+        }
+        Work::Sessions { scenario, .. } => {
+            let g = Generator::from_seed(seed);
+            scenario
+                .timeline(&g, 0)
+                .first()
+                .map_or(0, |(_, p)| offset_ms(p))
+        }
+    };
+    Ok(now_ms.saturating_sub(lead_ms))
 }
 
 /// Parses `veriff`, `none` or a list of waits.
@@ -456,6 +523,7 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
     }
     let (seed, compat, tamper_rate) = (plan.seed, plan.compat, plan.tamper_rate);
     let abandoned_api_code = plan.abandoned_api_code;
+    let anchor = chrono::DateTime::from_timestamp_millis(plan.anchor_ms).unwrap_or_default();
     let mut skip = plan.skip.clone().into_iter().peekable();
     // Positions are visited in ascending order, so the sorted skip list is walked once.
     let mut already_stored = move |index: u64| -> bool {
@@ -511,6 +579,7 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
             for kind in &kinds {
                 let mut g = Generator::from_seed(seed)
                     .kind(*kind)
+                    .anchor(anchor)
                     .abandoned_api_code(abandoned_api_code);
                 if let Some(s) = &status {
                     g = g.status(s)?;
@@ -528,7 +597,9 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
             )
         }
         Work::Sessions { scenario, count } => {
-            let generator = Generator::from_seed(seed).abandoned_api_code(abandoned_api_code);
+            let generator = Generator::from_seed(seed)
+                .anchor(anchor)
+                .abandoned_api_code(abandoned_api_code);
             let mut index = 0u64;
             Box::new((0..count).flat_map(move |session| {
                 let start = Duration::from_secs(3 * session);
@@ -800,4 +871,65 @@ pub(crate) async fn print_events_where(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_795_000_000_000;
+
+    fn sent_ms(g: &Generator, index: u64) -> i64 {
+        g.payload(index).sent_at.timestamp_millis()
+    }
+
+    #[test]
+    fn bulk_payload_times_end_at_the_run_start() {
+        for (kind, status, count) in [
+            (Kind::Decision, None, 500u64),
+            (Kind::Decision, Some("expired"), 40),
+            (Kind::UserStatus, None, 3_000),
+            (Kind::Watchlist, None, 1),
+        ] {
+            let work = Work::Bulk {
+                kinds: vec![kind],
+                status: status.map(str::to_owned),
+                count,
+            };
+            let anchor = fresh_anchor(&work, 9, NOW).unwrap();
+            let mut g = Generator::from_seed(9)
+                .kind(kind)
+                .anchor(chrono::DateTime::from_timestamp_millis(anchor).unwrap());
+            if let Some(s) = status {
+                g = g.status(s).unwrap();
+            }
+            let times: Vec<i64> = (0..count).map(|i| sent_ms(&g, i)).collect();
+            let newest = *times.iter().max().unwrap();
+            // None is sent before its own time, and the newest is the run's, not a fixed date's.
+            assert!(newest <= NOW, "{kind} {status:?}: {newest} > {NOW}");
+            assert!(
+                NOW - newest < 2 * 3_600_000,
+                "{kind} {status:?}: {}",
+                NOW - newest
+            );
+        }
+    }
+
+    #[test]
+    fn a_scenario_starts_its_first_session_at_the_run_start() {
+        let work = Work::Sessions {
+            scenario: Scenario::Declined,
+            count: 3,
+        };
+        let anchor = fresh_anchor(&work, 4, NOW).unwrap();
+        let g = Generator::from_seed(4)
+            .anchor(chrono::DateTime::from_timestamp_millis(anchor).unwrap());
+        let timeline = Scenario::Declined.timeline(&g, 0);
+        assert_eq!(timeline[0].1.sent_at.timestamp_millis(), NOW);
+        assert!(
+            timeline
+                .iter()
+                .all(|(_, p)| p.sent_at.timestamp_millis() >= NOW)
+        );
+    }
 }
