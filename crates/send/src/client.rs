@@ -190,15 +190,26 @@ impl HttpTransport {
                 reason,
             };
             let mut roots = rustls::RootCertStore::empty();
+            let mut pinned = Vec::new();
             let certs = CertificateDer::pem_file_iter(path).map_err(|e| ca_err(e.to_string()))?;
             for cert in certs {
                 let cert = cert.map_err(|e| ca_err(e.to_string()))?;
-                roots.add(cert).map_err(|e| ca_err(e.to_string()))?;
+                roots.add(cert.clone()).map_err(|e| ca_err(e.to_string()))?;
+                pinned.push(cert);
             }
             if roots.is_empty() {
                 return Err(ca_err("no certificate in it".into()));
             }
-            builder.with_root_certificates(roots).with_no_client_auth()
+            let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider.clone(),
+            )
+            .build()
+            .map_err(|e| ca_err(e.to_string()))?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(CaFileVerifier { webpki, pinned }))
+                .with_no_client_auth()
         } else {
             use hyper_rustls::ConfigBuilderExt;
             builder.with_webpki_roots().with_no_client_auth()
@@ -523,10 +534,10 @@ fn tls_advice(e: &rustls::Error) -> String {
         C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
             format!("the server's certificate is out of its validity dates ({e}): {FIX}")
         }
-        C::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+        C::Other(other) if is_ca_used_as_end_entity(other) => {
             "the server's certificate is a CA certificate serving as its own leaf (as \
-             `openssl req -x509` makes by default), which TLS clients refuse even with --ca: \
-             serve a leaf certificate signed by that CA (mkcert makes one), or pass --insecure"
+             `openssl req -x509` makes by default): pass --ca FILE with that very certificate, \
+             or --insecure for a development server"
                 .to_owned()
         }
         _ => format!("the server's certificate was refused ({e}): {FIX}"),
@@ -598,6 +609,75 @@ fn classify_hyper(e: &hyper::Error) -> (ErrorKind, String) {
         k
     };
     (kind, e.to_string())
+}
+
+fn is_ca_used_as_end_entity(e: &rustls::OtherError) -> bool {
+    format!("{e:?}").contains("CaUsedAsEndEntity")
+}
+
+/// `--ca FILE`: the certificates of the file are trusted as CAs, as usual, and also as
+/// themselves. A self-signed certificate made with `openssl req -x509` is marked as a CA, which
+/// WebPKI refuses as a server's own certificate; curl and browsers with an exception accept it,
+/// and a developer who names it with `--ca` means to trust it. Such a certificate is accepted
+/// when the server presents exactly it, and still only for the host names it was issued for.
+#[derive(Debug)]
+struct CaFileVerifier {
+    webpki: Arc<rustls::client::WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+impl ServerCertVerifier for CaFileVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)))
+                if is_ca_used_as_end_entity(&other)
+                    && self
+                        .pinned
+                        .iter()
+                        .any(|c| c.as_ref() == end_entity.as_ref()) =>
+            {
+                let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+                rustls::client::verify_server_name(&parsed, server_name)?;
+                Ok(ServerCertVerified::assertion())
+            }
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
 }
 
 /// `insecure`: accepts any certificate, still checks handshake signatures.

@@ -415,7 +415,12 @@ mod tls;
 /// An https server answering 200 to every request, with a fresh self-signed certificate; its
 /// address and the certificate as PEM.
 async fn https_server() -> (SocketAddr, String) {
-    let (acceptor, pem) = tls::self_signed_acceptor();
+    https_server_with(tls::self_signed_acceptor()).await
+}
+
+async fn https_server_with(
+    (acceptor, pem): (tokio_rustls::TlsAcceptor, String),
+) -> (SocketAddr, String) {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     tokio::spawn(async move {
@@ -438,8 +443,26 @@ async fn https_server() -> (SocketAddr, String) {
     (addr, pem)
 }
 
-/// One delivery to `url` with the given TLS settings: its final state and error kind.
+/// One delivery to `url` with the given TLS settings: how many were delivered and how many
+/// attempts failed on TLS, each with advice that names `--ca FILE` and `--insecure`.
 async fn deliver_once(url: &str, insecure: bool, ca: Option<std::path::PathBuf>) -> (u64, u64) {
+    let (delivered, details) = deliver_once_with_details(url, insecure, ca).await;
+    for detail in &details {
+        // Says what is wrong and how to fix it, in words.
+        assert!(
+            detail.contains("--ca FILE") && detail.contains("--insecure"),
+            "{detail}"
+        );
+    }
+    (delivered, details.len() as u64)
+}
+
+/// One delivery to `url`: how many were delivered, and the detail of each TLS failure.
+async fn deliver_once_with_details(
+    url: &str,
+    insecure: bool,
+    ca: Option<std::path::PathBuf>,
+) -> (u64, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let mut c = EngineConfig::default();
     c.store_path = dir.path().join("d.db");
@@ -449,7 +472,7 @@ async fn deliver_once(url: &str, insecure: bool, ca: Option<std::path::PathBuf>)
     c.http.ca_file = ca;
     let job = Job::new(Kind::Event, parse_url(url).unwrap(), body(0));
     let (engine, mut rx) = start(c, JobSource::from_iter(signer(), vec![job])).unwrap();
-    let mut tls_errors = 0;
+    let mut details = Vec::new();
     while let Some(e) = rx.recv().await {
         if let DeliveryEvent::AttemptFinished {
             error: Some(veriff_mock_send::ErrorKind::Tls),
@@ -457,17 +480,36 @@ async fn deliver_once(url: &str, insecure: bool, ca: Option<std::path::PathBuf>)
             ..
         } = e
         {
-            tls_errors += 1;
-            // Says what is wrong and how to fix it, in words.
-            let detail = detail.unwrap_or_default();
-            assert!(
-                detail.contains("--ca FILE") && detail.contains("--insecure"),
-                "{detail}"
-            );
+            details.push(detail.unwrap_or_default());
         }
     }
     let s = engine.wait().await.unwrap();
-    (s.delivered, tls_errors)
+    (s.delivered, details)
+}
+
+#[tokio::test]
+async fn a_self_signed_ca_certificate_given_with_ca_is_trusted_for_its_own_names() {
+    // What `openssl req -x509 -addext subjectAltName=IP:127.0.0.1` makes: self-signed and
+    // marked as a CA, which WebPKI alone refuses as a server's own certificate.
+    let (addr, pem) = https_server_with(tls::self_signed_ca_acceptor(&["127.0.0.1"])).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("cert.pem");
+    std::fs::write(&ca, &pem).unwrap();
+    let url = format!("https://{addr}/webhooks");
+    assert_eq!(deliver_once(&url, false, None).await, (0, 1));
+    assert_eq!(deliver_once(&url, false, Some(ca.clone())).await, (1, 0));
+
+    // Still only for the names it was issued for.
+    let (addr, pem) = https_server_with(tls::self_signed_ca_acceptor(&["example.test"])).await;
+    std::fs::write(&ca, &pem).unwrap();
+    let url = format!("https://{addr}/webhooks");
+    let (delivered, details) = deliver_once_with_details(&url, false, Some(ca)).await;
+    assert_eq!(delivered, 0);
+    assert_eq!(details.len(), 1);
+    assert!(
+        details[0].contains("not valid for this host name"),
+        "{details:?}"
+    );
 }
 
 #[tokio::test]

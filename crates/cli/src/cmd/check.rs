@@ -78,7 +78,8 @@ pub struct CheckArgs {
     /// Accept any TLS certificate (self-signed development certificates).
     #[arg(long)]
     pub insecure: bool,
-    /// Trust the CA certificates in this PEM file.
+    /// Trust the CA certificates in this PEM file, and any self-signed certificate in it for
+    /// the names it was issued for.
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
 }

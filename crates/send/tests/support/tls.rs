@@ -10,8 +10,24 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 pub fn self_signed_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
     let cert =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
-    let pem = cert.cert.pem();
-    let key = PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
+    acceptor(cert.cert.pem(), cert.signing_key.serialize_der())
+}
+
+/// A TLS acceptor whose self-signed certificate for `names` is marked as a CA, as
+/// `openssl req -x509` makes it by default; and the certificate as PEM.
+#[allow(dead_code)]
+pub fn self_signed_ca_acceptor(names: &[&str]) -> (tokio_rustls::TlsAcceptor, String) {
+    let mut params =
+        rcgen::CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+            .unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    acceptor(cert.pem(), key.serialize_der())
+}
+
+fn acceptor(pem: String, key_der: Vec<u8>) -> (tokio_rustls::TlsAcceptor, String) {
+    let key = PrivateKeyDer::try_from(key_der).unwrap();
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem.as_bytes())
         .collect::<Result<_, _>>()
         .unwrap();

@@ -113,7 +113,8 @@ pub struct FireArgs {
     /// Accept any TLS certificate (self-signed development certificates).
     #[arg(long)]
     pub insecure: bool,
-    /// Trust the CA certificates in this PEM file.
+    /// Trust the CA certificates in this PEM file, and any self-signed certificate in it for
+    /// the names it was issued for.
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
     /// Also send vrf-hmac-signature, vrf-auth-client and vrf-integration-id.
