@@ -986,15 +986,31 @@ impl Scheduler {
             next_at_ms = e.next_at_ms;
         } else if tampered && result.error.is_none() && status.is_some() {
             let code = status.unwrap_or_default();
-            if (200..300).contains(&code) {
+            // A refusal is a 4xx. A 2xx accepted the forgery; a 5xx is a crash on the way (an
+            // exception in the signature check, say), which for Veriff's own payloads would mean
+            // a week of retries; a 3xx or 1xx refuses nothing.
+            let unexpected = match code {
+                200..=299 => Some(
+                    "the receiver accepted a payload whose signature was corrupted on purpose"
+                        .to_owned(),
+                ),
+                400..=499 => None,
+                500..=599 => Some(format!(
+                    "the receiver answered {code} to a payload whose signature was corrupted on \
+                     purpose: a server error, not a refusal; answer 401"
+                )),
+                _ => Some(format!(
+                    "the receiver answered {code} to a payload whose signature was corrupted on \
+                     purpose instead of refusing it; answer 401"
+                )),
+            };
+            if let Some(reason) = unexpected {
                 e.state = DeliveryState::Unexpected;
                 events.push(DeliveryEvent::UnexpectedOutcome {
                     id: d.id,
                     attempt: d.attempt,
                     status: code,
-                    reason:
-                        "the receiver accepted a payload whose signature was corrupted on purpose"
-                            .into(),
+                    reason,
                 });
             } else {
                 e.state = DeliveryState::Rejected;

@@ -385,6 +385,44 @@ async fn tampered_payloads_rejected_as_expected_or_flagged_when_accepted() {
             .iter()
             .any(|e| matches!(e, DeliveryEvent::UnexpectedOutcome { id: 2, .. }))
     );
+
+    // A receiver that crashes on a bad signature (500) refuses nothing: unexpected too, not
+    // retried, with the fix in the reason.
+    let crashing = Fake::new(move |p, _| {
+        let sig = p
+            .headers
+            .iter()
+            .find(|(n, _)| n == "x-hmac-signature")
+            .and_then(|(_, v)| v.to_str().ok());
+        let secret = SharedSecret::new(SECRET).unwrap();
+        let code = if verify(&secret, &p.body, sig).is_ok() {
+            200
+        } else {
+            500
+        };
+        (Duration::ZERO, status(code))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (events, summary) = run_all(
+        config(&dir, RetryPolicy::veriff()),
+        JobSource::from_iter(signer(), jobs_with_tampered_second()),
+        crashing.clone(),
+    )
+    .await;
+    assert_eq!(crashing.calls().len(), 2);
+    assert_eq!((summary.delivered, summary.expected_rejections), (1, 0));
+    assert_eq!((summary.unexpected, summary.exit_code()), (1, 1));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        DeliveryEvent::UnexpectedOutcome { id: 2, status: 500, reason, .. }
+            if reason.contains("not a refusal") && reason.contains("401")
+    )));
+}
+
+fn jobs_with_tampered_second() -> Vec<Job> {
+    let mut js = jobs(2);
+    js[1] = js[1].clone().tampered(true);
+    js
 }
 
 #[tokio::test(start_paused = true)]
