@@ -868,6 +868,23 @@ fn a_second_run_on_a_store_in_use_is_refused_before_it_sends() {
     assert_eq!(folder.code, 2, "{}", folder.stderr);
     assert!(folder.stderr.contains("is a folder"), "{}", folder.stderr);
     assert_eq!(folder.stderr.lines().count(), 1, "{}", folder.stderr);
+
+    // Nor is a text file: said in one line, with no seed or receiver line before it (no --seed,
+    // and the embedded receiver), and with the fix.
+    let text = dir.path().join("notes.db");
+    std::fs::write(&text, "hello\n").unwrap();
+    for command in ["fire", "demo"] {
+        let out = run(&[command, "--no-tui", "--store", text.to_str().unwrap()]);
+        assert_eq!(out.code, 2, "{command}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("is not a veriff-mock delivery store")
+                && out.stderr.contains("--store"),
+            "{command}: {}",
+            out.stderr
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "{command}: {}", out.stderr);
+    }
+    assert_eq!(std::fs::read(&text).unwrap(), b"hello\n", "left as it was");
 }
 
 #[test]

@@ -101,7 +101,10 @@ pub enum StoreError {
         found: i64,
     },
     /// The file is a database but not a delivery store (or is damaged).
-    #[error("{path:?} is not a veriff-mock delivery store (or it is damaged): {reason}")]
+    #[error(
+        "{path:?} is not a veriff-mock delivery store (or it is damaged: {reason}): pass \
+         --store with another file"
+    )]
     Garbled {
         /// The file.
         path: PathBuf,

@@ -695,6 +695,11 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
                 .with_context(|| format!("cannot create the store folder {}", parent.display()))?;
         }
         let _lock = lock_store(&store, ", or pass --store OTHER.db")?;
+        // A file that is not a usable store is said alone, before the run's first lines.
+        drop(
+            veriff_mock_send::Store::open(&store)
+                .with_context(|| format!("cannot start deliveries (store {})", store.display()))?,
+        );
         if !plan.seed_given && !matches!(plan.work, Work::Nothing) {
             writeln!(
                 io.err,
