@@ -14,7 +14,7 @@ use veriff_mock_contract::{
 };
 
 use crate::rng::Rand;
-use crate::session::{Identity, Session};
+use crate::session::{Identity, Session, Unread};
 use crate::time::{DAY_MS, MIN_MS, iso_micros, iso_millis};
 
 /// Stream tag of the kind- and status-specific draws.
@@ -109,24 +109,36 @@ pub(crate) fn upper(s: &str) -> String {
     s.to_uppercase()
 }
 
+/// `value`, or `null` when Veriff could not read `field`.
+fn read(p: &Identity, field: Unread, value: impl FnOnce() -> String) -> Nullable<String> {
+    if p.unread.has(field) {
+        Nullable::Null
+    } else {
+        s(value())
+    }
+}
+
 fn person(p: &Identity) -> Person {
     let first = upper(p.first);
     let last = upper(&p.last());
     let full = format!("{first} {last}");
     let passport = p.doc.spec.kind == "PASSPORT";
-    let with_address =
-        matches!(p.country.code, "DE" | "ES" | "IT" | "GB" | "US" | "MX") && !passport;
-    let addresses = if with_address {
+    let addresses = if p.has_address() && !p.unread.has(Unread::ADDRESSES) {
+        let (street, house_number) = if p.house_in_street {
+            (format!("{} {}", p.house, p.street), "null".to_owned())
+        } else {
+            (p.street.to_owned(), p.house.to_string())
+        };
         vec![Address {
             full_address: s(p.full_address()),
             parsed_address: Nullable::Present(ParsedAddress {
-                street: s(p.street),
-                city: s(p.city.name),
+                street: s(street),
+                city: read(p, Unread::CITY, || p.city.name.to_owned()),
                 state: opt(p.city.state.map(str::to_owned)),
                 postcode: s(p.postcode.clone()),
-                country: s(p.country.code),
+                country: s(p.address_country()),
                 unit: opt(p.unit.clone()),
-                house_number: s(p.house.to_string()),
+                house_number: s(house_number),
                 extra: Extra::new(),
             }),
             extra: Extra::new(),
@@ -135,17 +147,20 @@ fn person(p: &Identity) -> Person {
         Vec::new()
     };
     Person {
-        first_name: s(first),
-        last_name: s(last),
-        full_name: s(full),
-        date_of_birth: s(p.dob.iso()),
-        year_of_birth: s(p.dob.y.to_string()),
-        gender: s(p.gender()),
-        id_number: opt(p.id_number.clone()),
-        nationality: s(p.country.code),
+        first_name: read(p, Unread::FIRST_NAME, || first),
+        last_name: read(p, Unread::LAST_NAME, || last),
+        full_name: read(p, Unread::FULL_NAME, || full),
+        date_of_birth: read(p, Unread::DATE_OF_BIRTH, || p.dob.iso()),
+        year_of_birth: read(p, Unread::YEAR_OF_BIRTH, || p.dob.y.to_string()),
+        gender: read(p, Unread::GENDER, || p.gender().to_owned()),
+        id_number: match &p.id_number {
+            Some(id) => read(p, Unread::ID_NUMBER, || id.clone()),
+            None => Nullable::Null,
+        },
+        nationality: read(p, Unread::NATIONALITY, || p.country.code.to_owned()),
         citizenship: Nullable::Null,
         place_of_birth: if passport {
-            s(upper(p.birth_city.name))
+            read(p, Unread::PLACE_OF_BIRTH, || upper(p.birth_city.name))
         } else {
             Nullable::Null
         },
@@ -157,19 +172,29 @@ fn person(p: &Identity) -> Person {
 
 fn document(p: &Identity) -> Document {
     let d = &p.doc;
-    let state = (p.country.code == "US" && d.spec.kind != "PASSPORT")
-        .then(|| p.city.state.unwrap_or_default().to_owned());
+    let state = (p.country.code == "US" && matches!(d.spec.kind, "ID_CARD" | "DRIVERS_LICENSE"))
+        .then(|| p.city.state.unwrap_or_default());
+    let when = |field: Unread, date: Option<crate::time::Date>| match date {
+        Some(date) => read(p, field, || date.iso()),
+        None => Nullable::Null,
+    };
     Document {
-        kind: s(d.spec.kind),
-        number: s(d.number.clone()),
-        country: s(p.country.code),
-        state: opt(state),
-        valid_from: s(d.valid_from.iso()),
-        valid_until: s(d.valid_until.iso()),
-        place_of_issue: s(upper(p.city.name)),
-        first_issue: opt(d.first_issue.map(|x| x.iso())),
-        issue_number: opt(d.issue_number.clone()),
-        issued_by: s(d.spec.issued_by),
+        kind: read(p, Unread::DOC_TYPE, || d.spec.kind.to_owned()),
+        number: read(p, Unread::DOC_NUMBER, || d.number.clone()),
+        country: read(p, Unread::DOC_COUNTRY, || p.country.code.to_owned()),
+        state: match state {
+            Some(state) => read(p, Unread::DOC_STATE, || state.to_owned()),
+            None => Nullable::Null,
+        },
+        valid_from: when(Unread::VALID_FROM, Some(d.valid_from)),
+        valid_until: when(Unread::VALID_UNTIL, Some(d.valid_until)),
+        place_of_issue: read(p, Unread::PLACE_OF_ISSUE, || upper(p.city.name)),
+        first_issue: when(Unread::FIRST_ISSUE, d.first_issue),
+        issue_number: match &d.issue_number {
+            Some(n) => read(p, Unread::ISSUE_NUMBER, || n.clone()),
+            None => Nullable::Null,
+        },
+        issued_by: read(p, Unread::ISSUED_BY, || d.spec.issued_by.to_owned()),
         ..Document::default()
     }
 }
@@ -252,7 +277,7 @@ pub(crate) fn plan_decision(mut session: Session, status: &str, rng: &mut Rand) 
         None
     };
     let biometric = (st == DecisionStatus::Approved && rng.pct(5)).then(|| rng.uuid());
-    let estimated = if no_data || !rng.pct(55) {
+    let mut estimated = if no_data || !rng.pct(55) {
         None
     } else {
         let age = session.person.age_on(day);
@@ -265,6 +290,28 @@ pub(crate) fn plan_decision(mut session: Session, status: &str, rng: &mut Rand) 
         Some((est, gender))
     };
     let ip = (st != DecisionStatus::Expired).then(|| std::mem::take(&mut session.ip));
+    // Drawn last, so that adding them left the earlier draws as they were.
+    match reason.map(|r| r.code) {
+        // Video and/or photos missing: nothing could be read.
+        Some(201) => {
+            session.person.unread = Unread::ALL;
+            session.person.doc.categories.clear();
+            estimated = None;
+        }
+        // Poor image quality: each field unread with probability 30%.
+        Some(204) => {
+            let unread = &mut session.person.unread;
+            for field in Unread::each() {
+                if rng.pct(30) {
+                    unread.set(field);
+                }
+            }
+            if unread.has(Unread::FIRST_NAME) || unread.has(Unread::LAST_NAME) {
+                unread.set(Unread::FULL_NAME);
+            }
+        }
+        _ => {}
+    }
     DecisionPlan {
         session,
         st,
@@ -634,7 +681,7 @@ const INSIGHTS: &[(&str, &str)] = &[
 
 /// One extracted field, `{confidenceCategory, value, sources}` (the layout of
 /// `payload::ExtractedField`, built as JSON directly since the contract keeps these fields as JSON).
-fn field(rng: &mut Rand, value: Value, sources: &[&str]) -> Value {
+fn field_of(rng: &mut Rand, value: Value, sources: &[&str]) -> Value {
     let confidence = ["high", "high", "high", "medium", "low"];
     let mut m = Map::with_capacity(3);
     m.insert(
@@ -681,48 +728,69 @@ fn fullauto(session: &Session, status: &str, rng: &mut Rand) -> Built {
     let (person, document) = if no_data {
         (Nullable::Null, Nullable::Null)
     } else {
+        // Every field is drawn, then a field Veriff could not read becomes `null`, as in the
+        // decision of the session.
+        let mut read = |field: Unread, value: Value, sources: &[&str]| {
+            let f = field_of(rng, value, sources);
+            if p.unread.has(field) { Value::Null } else { f }
+        };
         let mut person = Map::new();
         person.insert(
             "firstName".into(),
-            field(rng, Value::String(upper(p.first)), mrz),
+            read(Unread::FIRST_NAME, Value::String(upper(p.first)), mrz),
         );
         person.insert(
             "lastName".into(),
-            field(rng, Value::String(upper(&p.last())), mrz),
+            read(Unread::LAST_NAME, Value::String(upper(&p.last())), mrz),
         );
         person.insert(
             "dateOfBirth".into(),
-            field(rng, Value::String(p.dob.iso()), mrz),
+            read(Unread::DATE_OF_BIRTH, Value::String(p.dob.iso()), mrz),
         );
         person.insert(
             "gender".into(),
-            field(rng, Value::String(p.gender().into()), mrz),
+            read(Unread::GENDER, Value::String(p.gender().into()), mrz),
         );
-        let id = p
-            .id_number
-            .clone()
-            .map_or(Value::Null, |id| field(rng, Value::String(id), &["VIZ"]));
+        let id = p.id_number.clone().map_or(Value::Null, |id| {
+            read(Unread::ID_NUMBER, Value::String(id), &["VIZ"])
+        });
         person.insert("idNumber".into(), id);
         person.insert(
             "nationality".into(),
-            field(rng, Value::String(p.country.code.into()), mrz),
+            read(
+                Unread::NATIONALITY,
+                Value::String(p.country.code.into()),
+                mrz,
+            ),
         );
         let mut doc = Map::new();
         doc.insert(
             "type".into(),
-            field(rng, Value::String(p.doc.spec.kind.into()), &["VIZ"]),
+            read(
+                Unread::DOC_TYPE,
+                Value::String(p.doc.spec.kind.into()),
+                &["VIZ"],
+            ),
         );
         doc.insert(
             "number".into(),
-            field(rng, Value::String(p.doc.number.clone()), mrz),
+            read(Unread::DOC_NUMBER, Value::String(p.doc.number.clone()), mrz),
         );
         doc.insert(
             "country".into(),
-            field(rng, Value::String(p.country.code.into()), mrz),
+            read(
+                Unread::DOC_COUNTRY,
+                Value::String(p.country.code.into()),
+                mrz,
+            ),
         );
         doc.insert(
             "validUntil".into(),
-            field(rng, Value::String(p.doc.valid_until.iso()), mrz),
+            read(
+                Unread::VALID_UNTIL,
+                Value::String(p.doc.valid_until.iso()),
+                mrz,
+            ),
         );
         (Nullable::Present(person), Nullable::Present(doc))
     };

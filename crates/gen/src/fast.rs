@@ -4,7 +4,7 @@
 //! format); a test checks the two agree on many payloads.
 
 use crate::build::DecisionPlan;
-use crate::session::Identity;
+use crate::session::{Identity, Unread};
 use crate::time::{Date, write_date, write_millis};
 
 /// A compact JSON writer over a byte buffer that tracks commas.
@@ -209,50 +209,82 @@ pub(crate) fn write_decision(plan: &DecisionPlan, out: &mut Vec<u8>) {
 }
 
 fn person(j: &mut Json<'_>, p: &Identity) {
+    let u = p.unread;
     let passport = p.doc.spec.kind == "PASSPORT";
     j.obj("person");
-    j.upper("firstName", p.first);
+    if !j.unread(u, Unread::FIRST_NAME, "firstName") {
+        j.upper("firstName", p.first);
+    }
     match p.surname2 {
         Some(s2) => {
-            j.upper_parts("lastName", &[p.surname1, s2]);
-            j.upper_parts("fullName", &[p.first, p.surname1, s2]);
+            if !j.unread(u, Unread::LAST_NAME, "lastName") {
+                j.upper_parts("lastName", &[p.surname1, s2]);
+            }
+            if !j.unread(u, Unread::FULL_NAME, "fullName") {
+                j.upper_parts("fullName", &[p.first, p.surname1, s2]);
+            }
         }
         None => {
-            j.upper("lastName", p.surname1);
-            j.upper_parts("fullName", &[p.first, p.surname1]);
+            if !j.unread(u, Unread::LAST_NAME, "lastName") {
+                j.upper("lastName", p.surname1);
+            }
+            if !j.unread(u, Unread::FULL_NAME, "fullName") {
+                j.upper_parts("fullName", &[p.first, p.surname1]);
+            }
         }
     }
-    j.date("dateOfBirth", p.dob);
-    j.int_str("yearOfBirth", i64::from(p.dob.y));
-    j.str("gender", p.gender());
-    j.opt("idNumber", p.id_number.as_deref());
-    j.str("nationality", p.country.code);
+    if !j.unread(u, Unread::DATE_OF_BIRTH, "dateOfBirth") {
+        j.date("dateOfBirth", p.dob);
+    }
+    if !j.unread(u, Unread::YEAR_OF_BIRTH, "yearOfBirth") {
+        j.int_str("yearOfBirth", i64::from(p.dob.y));
+    }
+    if !j.unread(u, Unread::GENDER, "gender") {
+        j.str("gender", p.gender());
+    }
+    if !j.unread(u, Unread::ID_NUMBER, "idNumber") {
+        j.opt("idNumber", p.id_number.as_deref());
+    }
+    if !j.unread(u, Unread::NATIONALITY, "nationality") {
+        j.str("nationality", p.country.code);
+    }
     j.null("citizenship");
-    if passport {
+    if passport && !u.has(Unread::PLACE_OF_BIRTH) {
         j.upper("placeOfBirth", p.birth_city.name);
     } else {
         j.null("placeOfBirth");
     }
     j.null("pepSanctionMatch");
     j.key("addresses");
-    let with_address =
-        matches!(p.country.code, "DE" | "ES" | "IT" | "GB" | "US" | "MX") && !passport;
-    if with_address {
+    if p.has_address() && !u.has(Unread::ADDRESSES) {
         j.out.push(b'[');
         j.open();
         let mut scratch = std::mem::take(&mut j.scratch);
         scratch.clear();
         p.write_full_address(&mut scratch);
         j.str("fullAddress", &scratch);
-        j.scratch = scratch;
         j.obj("parsedAddress");
-        j.str("street", p.street);
-        j.str("city", p.city.name);
+        if p.house_in_street {
+            use std::fmt::Write as _;
+            scratch.clear();
+            let _ = write!(scratch, "{} {}", p.house, p.street);
+            j.str("street", &scratch);
+        } else {
+            j.str("street", p.street);
+        }
+        j.scratch = scratch;
+        if !j.unread(u, Unread::CITY, "city") {
+            j.str("city", p.city.name);
+        }
         j.opt("state", p.city.state);
         j.str("postcode", &p.postcode);
-        j.str("country", p.country.code);
+        j.str("country", p.address_country());
         j.opt("unit", p.unit.as_deref());
-        j.int_str("houseNumber", i64::from(p.house));
+        if p.house_in_street {
+            j.str("houseNumber", "null");
+        } else {
+            j.int_str("houseNumber", i64::from(p.house));
+        }
         j.close();
         j.close();
         j.out.push(b']');
@@ -270,28 +302,57 @@ impl Json<'_> {
         let _ = serde_json::to_writer(&mut *self.out, &v);
         self.out.push(b'"');
     }
+
+    /// Writes `k: null` and returns `true` when `field` is in `unread`.
+    fn unread(&mut self, unread: Unread, field: Unread, k: &str) -> bool {
+        let yes = unread.has(field);
+        if yes {
+            self.null(k);
+        }
+        yes
+    }
 }
 
 fn document(j: &mut Json<'_>, p: &Identity) {
+    let u = p.unread;
     let d = &p.doc;
     j.obj("document");
-    j.str("type", d.spec.kind);
-    j.str("number", &d.number);
-    j.str("country", p.country.code);
-    if p.country.code == "US" && d.spec.kind != "PASSPORT" {
+    if !j.unread(u, Unread::DOC_TYPE, "type") {
+        j.str("type", d.spec.kind);
+    }
+    if !j.unread(u, Unread::DOC_NUMBER, "number") {
+        j.str("number", &d.number);
+    }
+    if !j.unread(u, Unread::DOC_COUNTRY, "country") {
+        j.str("country", p.country.code);
+    }
+    if p.country.code == "US"
+        && matches!(d.spec.kind, "ID_CARD" | "DRIVERS_LICENSE")
+        && !u.has(Unread::DOC_STATE)
+    {
         j.str("state", p.city.state.unwrap_or_default());
     } else {
         j.null("state");
     }
-    j.date("validFrom", d.valid_from);
-    j.date("validUntil", d.valid_until);
-    j.upper("placeOfIssue", p.city.name);
-    match d.first_issue {
-        Some(f) => j.date("firstIssue", f),
-        None => j.null("firstIssue"),
+    if !j.unread(u, Unread::VALID_FROM, "validFrom") {
+        j.date("validFrom", d.valid_from);
     }
-    j.opt("issueNumber", d.issue_number.as_deref());
-    j.str("issuedBy", d.spec.issued_by);
+    if !j.unread(u, Unread::VALID_UNTIL, "validUntil") {
+        j.date("validUntil", d.valid_until);
+    }
+    if !j.unread(u, Unread::PLACE_OF_ISSUE, "placeOfIssue") {
+        j.upper("placeOfIssue", p.city.name);
+    }
+    match d.first_issue {
+        Some(f) if !u.has(Unread::FIRST_ISSUE) => j.date("firstIssue", f),
+        _ => j.null("firstIssue"),
+    }
+    if !j.unread(u, Unread::ISSUE_NUMBER, "issueNumber") {
+        j.opt("issueNumber", d.issue_number.as_deref());
+    }
+    if !j.unread(u, Unread::ISSUED_BY, "issuedBy") {
+        j.str("issuedBy", d.spec.issued_by);
+    }
     j.close();
 }
 

@@ -50,8 +50,20 @@
 //!   `person.idNumber` is the national id with real check digits where the country has one
 //!   (FI henkilötunnus, EE isikukood, ES DNI, MX CURP, BR CPF) and `null` elsewhere.
 //! - **Addresses** are listed for ID cards and licences of countries whose cards print one (DE,
-//!   ES, IT, GB, US, MX), `[]` otherwise; `parsedAddress.country` is the alpha-2 code.
+//!   ES, IT, GB, US, MX), `[]` otherwise; `parsedAddress.country` is the alpha-2 code, except
+//!   `USA` for the United States, whose `fullAddress` also ends in `USA` (`1234 Main Street,
+//!   Denver, Colorado, 80201 USA`), as in Veriff's docs sample; on half of US addresses the house
+//!   number stays in `street` and `houseNumber` is the string `"null"` (the sample's quirk).
 //!   `placeOfBirth` is set for passports only; `placeOfIssue` is the holder's city.
+//! - **Unread fields** are `null`, as Veriff sends what it cannot read: `nationality` on every
+//!   driving licence and `gender` on UK licences (they print none; the docs sample is such a
+//!   licence); OCR misses, each on its own: `gender` ~4%, `validFrom` ~12%, `placeOfIssue` and
+//!   `issuedBy` ~10%, `parsedAddress.city` ~8% of addresses. Names, date of birth and the
+//!   document's type, number and country are always read, except on resubmissions: with 201
+//!   (video and/or photos missing) `person` and `document` are objects of `null`s (`addresses:
+//!   []`) and `additionalVerifiedData` is `{}`; with 204 (poor image quality) each field is `null`
+//!   with probability 30% (`fullName` with either name). The Full Auto webhook of the session
+//!   leaves the same fields `null`.
 //! - **Timeline**: session `index` is created at `anchor + (index mod 10^8) × 3 s` (+ jitter);
 //!   started 20 s–10 min later, submitted 1–12 min after that, decided 5 s–6 min after that.
 //!   `acceptanceTime` is the session's creation (Veriff: "timestamp of the session generation"),

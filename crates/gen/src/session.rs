@@ -27,9 +27,58 @@ pub(crate) struct Doc {
     pub(crate) categories: Vec<(&'static str, Date)>,
 }
 
+/// The person and document fields Veriff could not read, as a set of flags: each is `null` in
+/// the decision (and in the Full Auto webhook, for the fields it has).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Unread(u32);
+
+impl Unread {
+    pub(crate) const FIRST_NAME: Unread = Unread(1);
+    pub(crate) const LAST_NAME: Unread = Unread(1 << 1);
+    pub(crate) const FULL_NAME: Unread = Unread(1 << 2);
+    pub(crate) const DATE_OF_BIRTH: Unread = Unread(1 << 3);
+    pub(crate) const YEAR_OF_BIRTH: Unread = Unread(1 << 4);
+    pub(crate) const GENDER: Unread = Unread(1 << 5);
+    pub(crate) const ID_NUMBER: Unread = Unread(1 << 6);
+    pub(crate) const NATIONALITY: Unread = Unread(1 << 7);
+    pub(crate) const PLACE_OF_BIRTH: Unread = Unread(1 << 8);
+    /// The whole address list (`[]`).
+    pub(crate) const ADDRESSES: Unread = Unread(1 << 9);
+    /// `parsedAddress.city`.
+    pub(crate) const CITY: Unread = Unread(1 << 10);
+    pub(crate) const DOC_TYPE: Unread = Unread(1 << 11);
+    pub(crate) const DOC_NUMBER: Unread = Unread(1 << 12);
+    pub(crate) const DOC_COUNTRY: Unread = Unread(1 << 13);
+    pub(crate) const DOC_STATE: Unread = Unread(1 << 14);
+    pub(crate) const VALID_FROM: Unread = Unread(1 << 15);
+    pub(crate) const VALID_UNTIL: Unread = Unread(1 << 16);
+    pub(crate) const PLACE_OF_ISSUE: Unread = Unread(1 << 17);
+    pub(crate) const FIRST_ISSUE: Unread = Unread(1 << 18);
+    pub(crate) const ISSUE_NUMBER: Unread = Unread(1 << 19);
+    pub(crate) const ISSUED_BY: Unread = Unread(1 << 20);
+    /// Every field: nothing could be read.
+    pub(crate) const ALL: Unread = Unread((1 << 21) - 1);
+
+    /// Whether `field` (one flag) is unread.
+    pub(crate) const fn has(self, field: Unread) -> bool {
+        self.0 & field.0 != 0
+    }
+
+    /// Marks `field` unread.
+    pub(crate) fn set(&mut self, field: Unread) {
+        self.0 |= field.0;
+    }
+
+    /// Each single flag of [`Unread::ALL`], in order.
+    pub(crate) fn each() -> impl Iterator<Item = Unread> {
+        (0..21).map(|bit| Unread(1 << bit))
+    }
+}
+
 /// The person behind a session.
 #[derive(Debug, Clone)]
 pub(crate) struct Identity {
+    /// The country of the document and of the address (of residence, for a residence permit).
     pub(crate) country: &'static Country,
     pub(crate) male: bool,
     pub(crate) first: &'static str,
@@ -43,7 +92,12 @@ pub(crate) struct Identity {
     pub(crate) house: u32,
     pub(crate) unit: Option<String>,
     pub(crate) postcode: String,
+    /// A US address whose house number Veriff leaves in `street` (`houseNumber` is then the
+    /// string `"null"`, as in Veriff's docs sample).
+    pub(crate) house_in_street: bool,
     pub(crate) doc: Doc,
+    /// The fields Veriff could not read off the document.
+    pub(crate) unread: Unread,
 }
 
 impl Identity {
@@ -88,16 +142,32 @@ impl Identity {
         let c = self.country;
         let _ = match c.code {
             "GB" => write!(s, ", {} {}, {}", self.city.name, self.postcode, c.name),
+            // As in Veriff's docs sample: `1234 Snowy Ridge Road, Indiana, 56789 USA`.
             "US" => write!(
                 s,
-                ", {}, {} {}, {}",
+                ", {}, {}, {} USA",
                 self.city.name,
                 self.city.state.unwrap_or_default(),
                 self.postcode,
-                c.name
             ),
             _ => write!(s, ", {} {}, {}", self.postcode, self.city.name, c.name),
         };
+    }
+
+    /// `parsedAddress.country`: alpha-3 `USA` for the United States (as Veriff sends it), the
+    /// alpha-2 code elsewhere.
+    pub(crate) fn address_country(&self) -> &'static str {
+        if self.country.code == "US" {
+            "USA"
+        } else {
+            self.country.code
+        }
+    }
+
+    /// Whether the document prints an address: ID cards and licences of DE, ES, IT, GB, US, MX.
+    pub(crate) fn has_address(&self) -> bool {
+        matches!(self.doc.spec.kind, "ID_CARD" | "DRIVERS_LICENSE")
+            && matches!(self.country.code, "DE" | "ES" | "IT" | "GB" | "US" | "MX")
     }
 
     /// Whole years of age on `day`.
@@ -202,7 +272,9 @@ impl Session {
         let submitted_ms = started_ms + rng.range(MIN_MS, 12 * MIN_MS) + rng.range(0, 999);
         let decided_ms = submitted_ms + rng.range(5_000, 6 * MIN_MS) + rng.range(0, 999);
         let decision_day = Date::from_days(decided_ms.div_euclid(DAY_MS));
-        let person = draw_person(&mut rng, country, decision_day);
+        let mut person = draw_person(&mut rng, country, decision_day);
+        // Drawn after everything above, so that the earlier values stay as they were.
+        misread(&mut rng, &mut person);
         Session {
             session_id,
             attempt_id,
@@ -220,6 +292,30 @@ impl Session {
     /// The decision day (UTC).
     pub(crate) fn decision_day(&self) -> Date {
         Date::from_days(self.decided_ms.div_euclid(DAY_MS))
+    }
+}
+
+/// OCR misses, each field on its own (gender ~4%, validFrom ~12%, placeOfIssue and issuedBy ~10%,
+/// the address's city ~8%), the US house-number quirk on half of US addresses, and what a document
+/// type never prints: no nationality on a driving licence, no sex on a UK licence.
+fn misread(rng: &mut Rand, p: &mut Identity) {
+    for (field, pct) in [
+        (Unread::GENDER, 4),
+        (Unread::VALID_FROM, 12),
+        (Unread::PLACE_OF_ISSUE, 10),
+        (Unread::ISSUED_BY, 10),
+        (Unread::CITY, 8),
+    ] {
+        if rng.pct(pct) {
+            p.unread.set(field);
+        }
+    }
+    p.house_in_street = rng.pct(50) && p.country.code == "US";
+    if p.doc.spec.kind == "DRIVERS_LICENSE" {
+        p.unread.set(Unread::NATIONALITY);
+        if p.country.code == "GB" {
+            p.unread.set(Unread::GENDER);
+        }
     }
 }
 
@@ -289,6 +385,7 @@ fn draw_person(rng: &mut Rand, country: &'static Country, today: Date) -> Identi
         house,
         unit,
         postcode,
+        house_in_street: false,
         doc: Doc {
             spec,
             number,
@@ -298,6 +395,7 @@ fn draw_person(rng: &mut Rand, country: &'static Country, today: Date) -> Identi
             issue_number: None,
             categories: Vec::new(),
         },
+        unread: Unread::default(),
     };
     // Valid on the decision day: issued between 20 days and (validity - 20 days) ago, never before
     // the holder could have it.

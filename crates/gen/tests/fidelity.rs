@@ -1,0 +1,249 @@
+//! How close generated payloads come to real Veriff webhooks, measured over thousands of them:
+//! the nulls Veriff sends where it reads nothing, its address quirks, the document types of the
+//! contract, and the watchlist's totals and ongoing-monitoring results.
+
+use serde_json::Value;
+use veriff_mock_contract::{Kind, Webhook};
+use veriff_mock_gen::{Generator, invariants};
+
+const N: u64 = 4_000;
+
+/// The parsed `verification` of `n` decisions of `status` (seed 21), each checked against the
+/// invariants.
+fn decisions(status: &str, n: u64) -> Vec<Value> {
+    let g = Generator::from_seed(21).status(status).unwrap();
+    (0..n)
+        .map(|i| {
+            let w = Webhook::parse(&g.payload(i).body).unwrap();
+            if let Err(problems) = invariants::check(&w) {
+                panic!("{status} {i}: {problems:?}");
+            }
+            w.to_value()["verification"].take()
+        })
+        .collect()
+}
+
+fn share(part: usize, whole: usize) -> f64 {
+    assert!(whole > 0);
+    part as f64 / whole as f64
+}
+
+fn in_bounds(what: &str, rate: f64, lo: f64, hi: f64) {
+    assert!(
+        (lo..=hi).contains(&rate),
+        "{what}: {:.1}% is outside {:.0}%..{:.0}%",
+        rate * 100.0,
+        lo * 100.0,
+        hi * 100.0
+    );
+}
+
+#[test]
+fn licences_print_no_nationality_and_uk_licences_no_sex() {
+    let all = decisions("approved", N);
+    let licences: Vec<&Value> = all
+        .iter()
+        .filter(|v| v["document"]["type"] == "DRIVERS_LICENSE")
+        .collect();
+    assert!(licences.len() > 300, "{}", licences.len());
+    assert!(
+        licences
+            .iter()
+            .all(|v| v["person"]["nationality"].is_null())
+    );
+    let gb: Vec<&&Value> = licences
+        .iter()
+        .filter(|v| v["document"]["country"] == "GB")
+        .collect();
+    assert!(gb.len() > 30, "{}", gb.len());
+    assert!(gb.iter().all(|v| v["person"]["gender"].is_null()));
+    // Other documents keep their nationality; other licences mostly keep the sex.
+    assert!(
+        all.iter()
+            .filter(|v| v["document"]["type"] == "PASSPORT")
+            .all(|v| v["person"]["nationality"].is_string())
+    );
+    let other_licences = licences
+        .iter()
+        .filter(|v| v["document"]["country"] != "GB")
+        .count();
+    let with_sex = licences
+        .iter()
+        .filter(|v| v["document"]["country"] != "GB" && v["person"]["gender"].is_string())
+        .count();
+    in_bounds(
+        "sex read on non-UK licences",
+        share(with_sex, other_licences),
+        0.9,
+        1.0,
+    );
+}
+
+#[test]
+fn fields_go_unread_at_small_independent_rates() {
+    let all = decisions("approved", N);
+    let not_gb_licence: Vec<&Value> = all
+        .iter()
+        .filter(|v| {
+            !(v["document"]["type"] == "DRIVERS_LICENSE" && v["document"]["country"] == "GB")
+        })
+        .collect();
+    let null = |items: &[&Value], f: &dyn Fn(&Value) -> &Value| {
+        share(items.iter().filter(|v| f(v).is_null()).count(), items.len())
+    };
+    let all_refs: Vec<&Value> = all.iter().collect();
+    in_bounds(
+        "person.gender",
+        null(&not_gb_licence, &|v| &v["person"]["gender"]),
+        0.02,
+        0.07,
+    );
+    in_bounds(
+        "document.validFrom",
+        null(&all_refs, &|v| &v["document"]["validFrom"]),
+        0.08,
+        0.16,
+    );
+    in_bounds(
+        "document.placeOfIssue",
+        null(&all_refs, &|v| &v["document"]["placeOfIssue"]),
+        0.07,
+        0.13,
+    );
+    in_bounds(
+        "document.issuedBy",
+        null(&all_refs, &|v| &v["document"]["issuedBy"]),
+        0.07,
+        0.13,
+    );
+    let with_address: Vec<&Value> = all
+        .iter()
+        .filter(|v| {
+            v["person"]["addresses"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        })
+        .collect();
+    assert!(with_address.len() > 500, "{}", with_address.len());
+    in_bounds(
+        "parsedAddress.city",
+        null(&with_address, &|v| {
+            &v["person"]["addresses"][0]["parsedAddress"]["city"]
+        }),
+        0.05,
+        0.12,
+    );
+    // Names, date of birth and the document's number, type and country are always read.
+    for v in &all {
+        for (part, field) in [
+            ("person", "firstName"),
+            ("person", "lastName"),
+            ("person", "fullName"),
+            ("person", "dateOfBirth"),
+            ("document", "number"),
+            ("document", "type"),
+            ("document", "country"),
+        ] {
+            assert!(v[part][field].is_string(), "{part}.{field}: {v}");
+        }
+    }
+}
+
+#[test]
+fn missing_photos_leave_nothing_read_and_poor_images_leave_gaps() {
+    let all = decisions("resubmission_requested", N);
+    let missing: Vec<&Value> = all.iter().filter(|v| v["reasonCode"] == 201).collect();
+    assert!(missing.len() > 100, "{}", missing.len());
+    for v in &missing {
+        for part in ["person", "document"] {
+            let object = v[part].as_object().unwrap();
+            assert!(!object.is_empty());
+            for (k, x) in object {
+                let empty_list = k == "addresses" && x.as_array().is_some_and(Vec::is_empty);
+                assert!(x.is_null() || empty_list, "{part}.{k} = {x}");
+            }
+        }
+        assert_eq!(v["additionalVerifiedData"], serde_json::json!({}));
+    }
+    let poor: Vec<&Value> = all.iter().filter(|v| v["reasonCode"] == 204).collect();
+    assert!(poor.len() > 100, "{}", poor.len());
+    for (part, field) in [
+        ("person", "firstName"),
+        ("person", "dateOfBirth"),
+        ("document", "number"),
+        ("document", "type"),
+        ("document", "validUntil"),
+    ] {
+        let rate = share(
+            poor.iter().filter(|v| v[part][field].is_null()).count(),
+            poor.len(),
+        );
+        in_bounds(&format!("204 {part}.{field}"), rate, 0.2, 0.4);
+    }
+    // Other reasons read the essentials.
+    assert!(
+        all.iter()
+            .filter(|v| !matches!(v["reasonCode"].as_u64(), Some(201 | 204)))
+            .all(|v| v["person"]["firstName"].is_string() && v["document"]["number"].is_string())
+    );
+    // Expired and abandoned sessions keep null person and document: both shapes exist.
+    for status in ["expired", "abandoned"] {
+        let v = &decisions(status, 1)[0];
+        assert!(v["person"].is_null() && v["document"].is_null());
+    }
+}
+
+#[test]
+fn us_addresses_say_usa_and_half_keep_the_number_in_the_street() {
+    let all = decisions("approved", N);
+    let (mut us, mut quirk, mut others) = (0, 0, 0);
+    for v in &all {
+        let Some(address) = v["person"]["addresses"].get(0) else {
+            continue;
+        };
+        let parsed = &address["parsedAddress"];
+        if v["document"]["country"] == "US" {
+            us += 1;
+            assert_eq!(parsed["country"], "USA");
+            assert!(address["fullAddress"].as_str().unwrap().ends_with(" USA"));
+            if parsed["houseNumber"] == "null" {
+                quirk += 1;
+                let street = parsed["street"].as_str().unwrap();
+                assert!(street.starts_with(|c: char| c.is_ascii_digit()), "{street}");
+            }
+        } else {
+            others += 1;
+            assert_eq!(parsed["country"], v["document"]["country"]);
+            assert_ne!(parsed["houseNumber"], "null");
+        }
+    }
+    assert!(us > 200 && others > 200, "{us} {others}");
+    in_bounds("US houseNumber \"null\"", share(quirk, us), 0.4, 0.6);
+}
+
+#[test]
+fn full_auto_leaves_the_same_fields_null_as_the_decision() {
+    let decision = Generator::from_seed(21);
+    let fullauto = Generator::from_seed(21).kind(Kind::FullAuto);
+    let mut nulls = 0;
+    for i in 0..1_000 {
+        let d = Webhook::parse(&decision.payload(i).body)
+            .unwrap()
+            .to_value();
+        let f = Webhook::parse(&fullauto.payload(i).body)
+            .unwrap()
+            .to_value();
+        let (dp, fp) = (
+            &d["verification"]["person"],
+            &f["data"]["verification"]["person"],
+        );
+        for field in ["gender", "nationality", "firstName", "dateOfBirth"] {
+            assert_eq!(dp[field].is_null(), fp[field].is_null(), "{i} {field}");
+            if !dp[field].is_null() {
+                assert_eq!(dp[field], fp[field]["value"], "{i} {field}");
+            }
+            nulls += usize::from(fp[field].is_null());
+        }
+    }
+    assert!(nulls > 50, "{nulls}");
+}
