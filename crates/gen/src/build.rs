@@ -65,14 +65,29 @@ pub(crate) fn start(
     (session, rng)
 }
 
+/// What a payload may be beyond its kind and status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Options {
+    /// Watchlist results are always the first screening (`initial_result`), never a later
+    /// ongoing-monitoring update (the `aml` scenario makes its own update).
+    pub(crate) initial_watchlist: bool,
+}
+
 /// Builds the payload of `kind` with `status` for the session of `(seed, index)`.
-pub(crate) fn build(kind: Kind, status: &str, seed: u64, index: u64, anchor_ms: i64) -> Built {
+pub(crate) fn build(
+    kind: Kind,
+    status: &str,
+    seed: u64,
+    index: u64,
+    anchor_ms: i64,
+    options: Options,
+) -> Built {
     let (session, mut rng) = start(kind, status, seed, index, anchor_ms);
     match kind {
         Kind::Decision => decision(session, status, &mut rng),
         Kind::Event => event(&session, status, &mut rng),
         Kind::UserStatus => user_status(&session, &mut rng),
-        Kind::Watchlist => watchlist(&session, status, &mut rng),
+        Kind::Watchlist => watchlist(&session, status, &mut rng, options),
         Kind::FullAuto => fullauto(&session, status, &mut rng),
         Kind::Ine => ine(&session, status, &mut rng),
         Kind::Curp => curp(&session, status, &mut rng),
@@ -575,11 +590,11 @@ const SOURCES: &[(&str, &str, u8)] = &[
     ),
 ];
 
-fn watchlist(session: &Session, status: &str, rng: &mut Rand) -> Built {
+fn watchlist(session: &Session, status: &str, rng: &mut Rand, options: Options) -> Built {
     let p = &session.person;
     let match_status = MatchStatus::from_wire(status);
-    let created_ms = session.decided_ms + rng.range(2_000, 40_000);
-    let sent_ms = created_ms + rng.range(100, 2_000);
+    let mut created_ms = session.decided_ms + rng.range(2_000, 40_000);
+    let mut sent_ms = created_ms + rng.range(100, 2_000);
     let name = p.full_name();
     let hits: Vec<Hit> = if match_status == MatchStatus::PossibleMatch {
         (0..rng.range(1, 3))
@@ -640,13 +655,18 @@ fn watchlist(session: &Session, status: &str, rng: &mut Rand) -> Built {
     } else {
         Vec::new()
     };
-    let total = if hits.is_empty() {
-        0
+    // Ongoing monitoring: about one result in five is a later re-screening, days to months after
+    // the decision (drawn last, so the earlier draws stay as they were).
+    let check_type = if !options.initial_watchlist && rng.pct(20) {
+        created_ms = session.decided_ms + rng.range(DAY_MS, 180 * DAY_MS) + rng.range(0, DAY_MS);
+        sent_ms = created_ms + rng.range(100, 2_000);
+        CheckType::UpdatedResult
     } else {
-        hits.len() as u32 + rng.range(0, 2) as u32
+        CheckType::InitialResult
     };
+    let total = u32::try_from(hits.len()).unwrap_or(u32::MAX);
     let w = Watchlist {
-        check_type: CheckType::InitialResult,
+        check_type,
         attempt_id: session.attempt_id.clone(),
         session_id: session.session_id.clone(),
         vendor_data: opt(session.vendor_data.clone()),

@@ -28,7 +28,7 @@
 //!   `reasonCode` is the snake_case of `reason`, or null with a free-text `reason`;
 //!   `createdAt` (microseconds) is before `time`.
 //! - watchlist: `no_match` has no hits and `totalHits` 0; `possible_match` has hits and
-//!   `totalHits` ≥ their number; `searchTerm` has a name and a four-digit year.
+//!   `totalHits` is their number; `searchTerm` has a name and a four-digit year.
 //! - fullauto: `status` is `success`; `acceptanceTime < time`; `decisionScore` in 0…1 (null for
 //!   expired/abandoned, with null `person`/`document`); extracted fields have a known
 //!   `confidenceCategory` and sources.
@@ -132,8 +132,8 @@ pub fn check(webhook: &Webhook) -> Result<(), Vec<String>> {
                 }
                 MatchStatus::PossibleMatch => {
                     c.expect(hits >= 1, || "possible_match without hits".to_owned());
-                    c.expect(total.is_some_and(|t| t as usize >= hits), || {
-                        format!("totalHits {total:?} is less than the {hits} hits listed")
+                    c.expect(total.is_some_and(|t| t as usize == hits), || {
+                        format!("totalHits {total:?} is not the {hits} hits listed")
                     });
                 }
                 MatchStatus::Unknown(ref s) => c.problem(format!("unknown matchStatus {s:?}")),

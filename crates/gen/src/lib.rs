@@ -77,9 +77,11 @@
 //!   reason codes are not generated (they are opt-in at Veriff).
 //! - **User statuses**: a curated list of display names and reasons; ~35% of reasons are free text
 //!   (with `reasonCode: null`). `createdAt` is 10 min–3 days after the decision.
-//! - **Watchlist**: `possible_match` has 1–3 hits, `totalHits` = hits + 0–2; `countries` are English
-//!   country names; listings from well-known public lists. `updated_result` comes from an override
-//!   or the `aml` scenario.
+//! - **Watchlist**: `possible_match` has 1–3 hits and `totalHits` is their number (0 for
+//!   `no_match`); `countries` are English country names; listings from well-known public lists.
+//!   About 20% of results are `updated_result` (ongoing monitoring), created 1–180 days after the
+//!   decision; the rest are `initial_result`, seconds after it. The `aml` scenario sends its own
+//!   `initial_result` and, later, `updated_result`.
 //! - **Full Auto** follows the contract doc §4.5; `decisionScore` 0.85–1 approved, 0.3–0.6
 //!   resubmission, 0.01–0.3 declined, `null` with null `person`/`document` for expired/abandoned.
 //! - **INE**: `active` → code 200, `active: true`; `inactive` → code 200, `active: false`;
@@ -194,6 +196,8 @@ pub struct Generator {
     overrides: Vec<SetOverride>,
     /// Give `abandoned` decisions [`ABANDONED_API_CODE`] instead of the table's 9104.
     abandoned_api_code: bool,
+    /// What payloads may be beyond kind and status (set by scenarios).
+    options: build::Options,
 }
 
 impl Generator {
@@ -207,6 +211,7 @@ impl Generator {
             anchor_ms: DEFAULT_ANCHOR_MS,
             overrides: Vec::new(),
             abandoned_api_code: false,
+            options: build::Options::default(),
         }
     }
 
@@ -354,6 +359,7 @@ impl Generator {
             self.seed,
             index,
             self.anchor_ms,
+            self.options,
         );
         if let Webhook::Decision(d) = &mut built.webhook
             && self.abandoned_api_code

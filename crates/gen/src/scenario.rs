@@ -126,8 +126,12 @@ impl Scenario {
         let at = |kind: Kind, status: &str| -> Payload {
             let g = generator.clone().kind(kind);
             let g = g.clone().status(status).unwrap_or(g);
+            // The `aml` scenario rewrites its own ongoing-monitoring update below.
             Generator {
                 overrides: Vec::new(),
+                options: crate::build::Options {
+                    initial_watchlist: true,
+                },
                 ..g
             }
             .payload(session)

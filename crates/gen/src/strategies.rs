@@ -15,16 +15,15 @@
 //! # What the valid payloads cover and omit
 //!
 //! Covered: every status of every kind; any seed and session index of the seeded [`Generator`]
-//! (so every covered country, document type, reason code, watchlist hit count the generator
-//! makes); each optional part present or pruned independently (risk labels, biometric
+//! (so every covered country, document type, reason code, watchlist hit count and check type the
+//! generator makes); each optional part present or pruned independently (risk labels, biometric
 //! authentication, `additionalVerifiedData`, addresses, `endUserId`, watchlist hits beyond the
 //! first and their `aka`/`associates`, Full Auto insights); `vendorData` null or any length from 0
 //! to [`WebhookParams::max_vendor_data_len`] (1,000 by default, Veriff's limit). Every value
 //! parses with the contract and passes [`crate::invariants::check`].
 //!
 //! Omitted: compatibility changes (use [`compat_variant`]), broken bodies (use [`mangled`]),
-//! `--set` overrides, custom time anchors, and `updated_result` watchlist checks (the generator
-//! only makes those in scenarios).
+//! `--set` overrides and custom time anchors.
 //!
 //! # Shrinking
 //!
@@ -415,6 +414,13 @@ fn prune(kind: Kind, value: &mut Value, keep: &[bool]) {
             Prune::KeepFirst(at) => {
                 if let Some(Value::Array(items)) = value.pointer_mut(at) {
                     items.truncate(1);
+                }
+                // A watchlist's `totalHits` counts the hits listed.
+                if at == "/hits" {
+                    let count = value.pointer(at).and_then(Value::as_array).map(Vec::len);
+                    if let (Some(count), Some(total)) = (count, value.get_mut("totalHits")) {
+                        *total = Value::from(count);
+                    }
                 }
             }
             Prune::EmptyInEach(at, keys) => {

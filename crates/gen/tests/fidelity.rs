@@ -247,3 +247,45 @@ fn full_auto_leaves_the_same_fields_null_as_the_decision() {
     }
     assert!(nulls > 50, "{nulls}");
 }
+
+#[test]
+fn watchlist_totals_count_the_hits_and_some_results_are_monitoring_updates() {
+    let mut updated = 0;
+    let mut n = 0;
+    for status in ["no_match", "possible_match"] {
+        let g = Generator::from_seed(21)
+            .kind(Kind::Watchlist)
+            .status(status)
+            .unwrap();
+        let decisions = Generator::from_seed(21);
+        for i in 0..1_500 {
+            let w = Webhook::parse(&g.payload(i).body).unwrap();
+            invariants::check(&w).unwrap();
+            let v = w.to_value();
+            let hits = v["hits"].as_array().unwrap().len();
+            assert_eq!(v["totalHits"], hits, "{v}");
+            assert_eq!(hits == 0, status == "no_match");
+            n += 1;
+            if v["checkType"] == "updated_result" {
+                updated += 1;
+                // Ongoing monitoring re-screens days to months after the decision.
+                let d = Webhook::parse(&decisions.payload(i).body)
+                    .unwrap()
+                    .to_value();
+                let decided = d["verification"]["decisionTime"].as_str().unwrap();
+                let created = v["createdAt"].as_str().unwrap();
+                let days = |t: &str| {
+                    chrono::DateTime::parse_from_rfc3339(t)
+                        .unwrap()
+                        .timestamp_millis()
+                        / 86_400_000
+                };
+                let gap = days(created) - days(decided);
+                assert!((1..=181).contains(&gap), "{gap} days");
+            } else {
+                assert_eq!(v["checkType"], "initial_result");
+            }
+        }
+    }
+    in_bounds("updated_result", share(updated, n), 0.16, 0.24);
+}
