@@ -172,7 +172,7 @@ fn person(p: &Identity) -> Person {
             Some(id) => read(p, Unread::ID_NUMBER, || id.clone()),
             None => Nullable::Null,
         },
-        nationality: read(p, Unread::NATIONALITY, || p.country.code.to_owned()),
+        nationality: read(p, Unread::NATIONALITY, || p.nationality.code.to_owned()),
         citizenship: Nullable::Null,
         place_of_birth: if passport {
             read(p, Unread::PLACE_OF_BIRTH, || upper(p.birth_city.name))
@@ -637,7 +637,7 @@ fn watchlist(session: &Session, status: &str, rng: &mut Rand, options: Options) 
                 };
                 Hit {
                     matched_name: s(matched),
-                    countries: Nullable::Present(vec![p.country.name.to_owned()]),
+                    countries: Nullable::Present(vec![p.nationality.name.to_owned()]),
                     date_of_birth: s(dob),
                     date_of_death: Nullable::Null,
                     match_types: Nullable::Present(match_types),
@@ -740,7 +740,7 @@ fn fullauto(session: &Session, status: &str, rng: &mut Rand) -> Built {
         FullAutoDecision::ResubmissionRequested => num(rng.milli(300, 600)),
         _ => Nullable::Null,
     };
-    let mrz: &[&str] = if p.doc.spec.kind == "PASSPORT" {
+    let mrz: &[&str] = if matches!(p.doc.spec.kind, "PASSPORT" | "RESIDENCE_PERMIT" | "VISA") {
         &["VIZ", "MRZ"]
     } else {
         &["VIZ"]
@@ -779,7 +779,7 @@ fn fullauto(session: &Session, status: &str, rng: &mut Rand) -> Built {
             "nationality".into(),
             read(
                 Unread::NATIONALITY,
-                Value::String(p.country.code.into()),
+                Value::String(p.nationality.code.into()),
                 mrz,
             ),
         );

@@ -246,7 +246,7 @@ fn person(j: &mut Json<'_>, p: &Identity) {
         j.opt("idNumber", p.id_number.as_deref());
     }
     if !j.unread(u, Unread::NATIONALITY, "nationality") {
-        j.str("nationality", p.country.code);
+        j.str("nationality", p.nationality.code);
     }
     j.null("citizenship");
     if passport && !u.has(Unread::PLACE_OF_BIRTH) {

@@ -164,6 +164,28 @@ pub(crate) fn check_dni(s: &str) -> bool {
             .is_ok_and(|n| DNI_LETTERS[(n % 23) as usize] == b[8])
 }
 
+/// A foreigner's NIE (the number of a Spanish residence card): `X`, `Y` or `Z` (standing for 0, 1,
+/// 2), seven digits and the DNI check letter of the whole number.
+pub(crate) fn nie(rng: &mut Rand) -> String {
+    let prefix = rng.below(3);
+    let n = rng.range(0, 9_999_999) as u64;
+    let letter = DNI_LETTERS[((prefix * 10_000_000 + n) % 23) as usize];
+    format!(
+        "{}{n:07}{}",
+        char::from(b"XYZ"[prefix as usize]),
+        char::from(letter)
+    )
+}
+
+/// Whether a NIE's letter is right.
+pub(crate) fn check_nie(s: &str) -> bool {
+    let b = s.as_bytes();
+    let Some(prefix) = b.first().and_then(|c| b"XYZ".iter().position(|x| x == c)) else {
+        return false;
+    };
+    b.len() == 9 && check_dni(&format!("{prefix}{}", &s[1..]))
+}
+
 // ---------------------------------------------------------------- Brazil: CPF
 
 fn cpf_digit(digits: &[u32]) -> u32 {
@@ -407,6 +429,7 @@ mod tests {
                 Some((dob, male))
             );
             assert!(check_dni(&dni(&mut rng)));
+            assert!(check_nie(&nie(&mut rng)));
             assert!(check_cpf(&cpf(&mut rng)));
             let c = curp("José", "Núñez", Some("Ortiz"), dob, male, "DF", &mut rng);
             let yy = dob.y.rem_euclid(100) as u32;
@@ -414,5 +437,12 @@ mod tests {
             let l = gb_licence("O'Brien", "Sarah", dob, male, &mut rng);
             assert_eq!(check_gb_licence(&l), Some((yy, dob.m, dob.d, male)), "{l}");
         }
+    }
+
+    #[test]
+    fn nie_letters() {
+        // Published examples: X1234567L, Y1234567X, Z1234567R.
+        assert!(check_nie("X1234567L") && check_nie("Y1234567X") && check_nie("Z1234567R"));
+        assert!(!check_nie("X1234567A") && !check_nie("12345678Z"));
     }
 }

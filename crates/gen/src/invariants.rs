@@ -13,7 +13,8 @@
 //!   abandoned; `acceptanceTime < decisionTime`; `comments` is `[]`; `technicalData` is present;
 //!   person: `dateOfBirth` and `yearOfBirth` agree, the holder is 18–80 on the decision day,
 //!   `estimatedAge` is within 5 years of the age, `estimatedGender` leans to `gender`, nationality
-//!   equals the document country; every address's country is the document country's (`USA` for
+//!   equals the document country, except on a residence permit or visa, which a national of
+//!   another country holds (a Spanish residence card's number is a NIE with its letter); every address's country is the document country's (`USA` for
 //!   US, whose `fullAddress` ends in `USA`), a `houseNumber` of `"null"` leaves the number in
 //!   `street`; national id numbers carry valid check digits and encode the date of birth and
 //!   gender (FI, EE, MX CURP), Spanish DNI letters, Brazilian CPF digits, GB driving-licence
@@ -427,8 +428,9 @@ fn decision(c: &mut Checker, d: &Decision) {
     let doc_type = doc.and_then(|x| x.kind.as_deref());
     let nationality = v.person.as_ref().and_then(|p| p.nationality.as_deref());
     let doc_country = doc.and_then(|x| x.country.as_deref());
-    if let (Some(n), Some(dc)) = (nationality, doc_country) {
-        if matches!(doc_type, Some("RESIDENCE_PERMIT" | "VISA")) {
+    // (With the type unread, the document may be a residence permit or a visa: no rule.)
+    if let (Some(n), Some(dc), Some(kind)) = (nationality, doc_country, doc_type) {
+        if matches!(kind, "RESIDENCE_PERMIT" | "VISA") {
             c.expect(n != dc, || {
                 format!(
                     "a {dc} {} held by a national of {n}",
@@ -612,6 +614,13 @@ fn person(
             }),
             || format!("licence number {number} does not encode this date of birth and gender"),
         );
+    }
+    if let (Some("ES"), Some("RESIDENCE_PERMIT"), Some(number)) =
+        (doc_country, doc_type, doc_number)
+    {
+        c.expect(ids::check_nie(number), || {
+            format!("residence card number {number} is not a NIE with its check letter")
+        });
     }
     if let (Some("ES"), Some("ID_CARD"), Some(number)) = (nationality, doc_type, doc_number) {
         // (The idNumber may go unread, with poor image quality.)

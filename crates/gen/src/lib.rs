@@ -6,8 +6,8 @@
 //! verification session (same session id, attempt id, person and timeline), so an event, a
 //! decision and a watchlist result of one index belong together.
 //!
-//! The content is internally consistent: the person's name, nationality, document country,
-//! document number format, national id number (with real check digits where the country has
+//! The content is internally consistent: the person's name, nationality, document country
+//! (which differ only for a residence permit or visa), document number format, national id number (with real check digits where the country has
 //! one), place of issue and address agree; dates of birth make an adult; the document is valid on
 //! the decision day unless the reason is 207 (document expired); codes, reasons and nulls follow
 //! the status. [`invariants::check`] checks all of it on any parsed payload.
@@ -49,6 +49,15 @@
 //!   birth, gender and initial (DVLA layout), IT CIE `CA#####LL`, MX INE CIC 9 digits, …
 //!   `person.idNumber` is the national id with real check digits where the country has one
 //!   (FI henkilötunnus, EE isikukood, ES DNI, MX CURP, BR CPF) and `null` elsewhere.
+//! - **Document types**: passports, ID cards and driving licences by country weights; then about
+//!   5% of documents are a `RESIDENCE_PERMIT` where the country still issues a card (all but GB;
+//!   the US one is a green card, the Spanish one numbered by a NIE with its check letter), 0.5% a
+//!   `VISA` and 1% `OTHER` (a military or professional id card: a national document Veriff does
+//!   not classify). A permit or visa is held by a national of another covered country who needs
+//!   one (no Schengen national in a Schengen state): names, gender tables and `nationality` come
+//!   from the home country, `document.country`, the address (DE, ES and IT permits print one) and
+//!   `placeOfIssue` from the country of residence (a visa's `placeOfIssue` is the consulate's
+//!   city, in the home country), and `idNumber` is `null`. Mexican registry kinds never draw them.
 //! - **Addresses** are listed for ID cards and licences of countries whose cards print one (DE,
 //!   ES, IT, GB, US, MX), `[]` otherwise; `parsedAddress.country` is the alpha-2 code, except
 //!   `USA` for the United States, whose `fullAddress` also ends in `USA` (`1234 Main Street,

@@ -80,6 +80,9 @@ impl Unread {
 pub(crate) struct Identity {
     /// The country of the document and of the address (of residence, for a residence permit).
     pub(crate) country: &'static Country,
+    /// The holder's nationality: `country`, except for a residence permit or a visa, held by a
+    /// national of another country (whose names the holder has).
+    pub(crate) nationality: &'static Country,
     pub(crate) male: bool,
     pub(crate) first: &'static str,
     pub(crate) surname1: &'static str,
@@ -164,10 +167,16 @@ impl Identity {
         }
     }
 
-    /// Whether the document prints an address: ID cards and licences of DE, ES, IT, GB, US, MX.
+    /// Whether the document prints an address: ID cards and licences of DE, ES, IT, GB, US, MX,
+    /// residence permits of DE, ES, IT.
     pub(crate) fn has_address(&self) -> bool {
-        matches!(self.doc.spec.kind, "ID_CARD" | "DRIVERS_LICENSE")
-            && matches!(self.country.code, "DE" | "ES" | "IT" | "GB" | "US" | "MX")
+        match self.doc.spec.kind {
+            "ID_CARD" | "DRIVERS_LICENSE" => {
+                matches!(self.country.code, "DE" | "ES" | "IT" | "GB" | "US" | "MX")
+            }
+            "RESIDENCE_PERMIT" => matches!(self.country.code, "DE" | "ES" | "IT"),
+            _ => false,
+        }
     }
 
     /// Whole years of age on `day`.
@@ -257,7 +266,8 @@ impl Session {
         let vendor_data = vendor_data(&mut rng);
         let end_user_id = rng.pct(60).then(|| rng.uuid());
         let drawn = &COUNTRIES[rng.weighted_by(COUNTRIES, |c| c.weight)];
-        let country = country.and_then(by_code).unwrap_or(drawn);
+        let country_pinned = country.and_then(by_code);
+        let country = country_pinned.unwrap_or(drawn);
         let ip = format!(
             "{}.{}.{}.{}",
             rng.pick(country.ip_octets),
@@ -275,6 +285,10 @@ impl Session {
         let mut person = draw_person(&mut rng, country, decision_day);
         // Drawn after everything above, so that the earlier values stay as they were.
         misread(&mut rng, &mut person);
+        if country_pinned.is_none() {
+            other_document(&mut rng, &mut person, decision_day);
+        }
+        unprinted(&mut person);
         Session {
             session_id,
             attempt_id,
@@ -296,8 +310,7 @@ impl Session {
 }
 
 /// OCR misses, each field on its own (gender ~4%, validFrom ~12%, placeOfIssue and issuedBy ~10%,
-/// the address's city ~8%), the US house-number quirk on half of US addresses, and what a document
-/// type never prints: no nationality on a driving licence, no sex on a UK licence.
+/// the address's city ~8%), and the US house-number quirk on half of US addresses.
 fn misread(rng: &mut Rand, p: &mut Identity) {
     for (field, pct) in [
         (Unread::GENDER, 4),
@@ -311,12 +324,72 @@ fn misread(rng: &mut Rand, p: &mut Identity) {
         }
     }
     p.house_in_street = rng.pct(50) && p.country.code == "US";
+}
+
+/// What a document type never prints: no nationality on a driving licence, no sex on a UK one.
+fn unprinted(p: &mut Identity) {
     if p.doc.spec.kind == "DRIVERS_LICENSE" {
         p.unread.set(Unread::NATIONALITY);
         if p.country.code == "GB" {
             p.unread.set(Unread::GENDER);
         }
     }
+}
+
+/// The Schengen states among the covered countries: their nationals need no residence permit or
+/// visa in one another.
+fn schengen(code: &str) -> bool {
+    matches!(code, "FI" | "EE" | "DE" | "FR" | "ES" | "IT")
+}
+
+/// Replaces the document with a rarer type: a residence permit (~5% where the country issues
+/// one) or a visa (~0.5%), held by a national of another covered country who needs one, or a
+/// national document Veriff does not classify (`OTHER`, ~1%).
+fn other_document(rng: &mut Rand, p: &mut Identity, today: Date) {
+    let roll = rng.below(1_000);
+    let country = p.country;
+    let spec = match roll {
+        0..50 => match &country.residence_permit {
+            Some(spec) => spec,
+            None => return,
+        },
+        50..55 => &country.visa,
+        55..65 => &country.other,
+        _ => return,
+    };
+    if spec.kind != "OTHER" {
+        let eligible =
+            |c: &Country| c.code != country.code && !(schengen(c.code) && schengen(country.code));
+        let home =
+            &COUNTRIES[rng.weighted_by(COUNTRIES, |c| if eligible(c) { c.weight } else { 0 })];
+        p.nationality = home;
+        p.first = *rng.pick(if p.male { home.male } else { home.female });
+        p.surname1 = *rng.pick(home.last);
+        p.surname2 = home.two_surnames.then(|| *rng.pick(home.last));
+        p.birth_city = rng.pick(home.cities);
+        p.id_number = None;
+        if spec.kind == "VISA" {
+            // Issued by a consulate in the holder's country: `placeOfIssue` is a city there.
+            p.city = rng.pick(home.cities);
+        }
+    }
+    let number = match spec.pattern {
+        Some(pattern) => rng.pattern(pattern),
+        None => ids::nie(rng),
+    };
+    p.doc = Doc {
+        spec,
+        number,
+        valid_from: today,
+        valid_until: today,
+        first_issue: None,
+        issue_number: None,
+        categories: Vec::new(),
+    };
+    let validity_days = i64::from(spec.years) * 365;
+    let from = (today.days() - rng.range(20, validity_days - 20)).max(p.min_issue().days());
+    p.doc.valid_from = Date::from_days(from);
+    p.doc.valid_until = Date::from_days(p.doc.valid_from.add_years(spec.years).days() - 1);
 }
 
 fn draw_person(rng: &mut Rand, country: &'static Country, today: Date) -> Identity {
@@ -373,6 +446,7 @@ fn draw_person(rng: &mut Rand, country: &'static Country, today: Date) -> Identi
     };
     let mut identity = Identity {
         country,
+        nationality: country,
         male,
         first,
         surname1,

@@ -289,3 +289,55 @@ fn watchlist_totals_count_the_hits_and_some_results_are_monitoring_updates() {
     }
     in_bounds("updated_result", share(updated, n), 0.16, 0.24);
 }
+
+#[test]
+fn residence_permits_visas_and_other_documents_occur() {
+    let all = decisions("approved", N);
+    let of = |kind: &str| -> Vec<&Value> {
+        all.iter()
+            .filter(|v| v["document"]["type"] == kind)
+            .collect()
+    };
+    let (permits, visas, others) = (of("RESIDENCE_PERMIT"), of("VISA"), of("OTHER"));
+    // The UK no longer issues residence permit cards.
+    let issuing = all
+        .iter()
+        .filter(|v| v["document"]["country"] != "GB")
+        .count();
+    in_bounds(
+        "RESIDENCE_PERMIT",
+        share(permits.len(), issuing),
+        0.035,
+        0.065,
+    );
+    in_bounds("VISA", share(visas.len(), all.len()), 0.001, 0.012);
+    in_bounds("OTHER", share(others.len(), all.len()), 0.005, 0.017);
+    let schengen = ["FI", "EE", "DE", "FR", "ES", "IT"];
+    for v in permits.iter().chain(&visas) {
+        let country = v["document"]["country"].as_str().unwrap();
+        let nationality = v["person"]["nationality"].as_str().unwrap();
+        if v["document"]["type"] == "RESIDENCE_PERMIT" {
+            assert_ne!(country, "GB");
+        }
+        assert_ne!(nationality, country, "{v}");
+        assert!(
+            !(schengen.contains(&nationality) && schengen.contains(&country)),
+            "{v}"
+        );
+        assert!(v["person"]["idNumber"].is_null(), "{v}");
+        if let Some(address) = v["person"]["addresses"].get(0) {
+            assert_eq!(v["document"]["type"], "RESIDENCE_PERMIT");
+            let want = if country == "US" { "USA" } else { country };
+            assert_eq!(address["parsedAddress"]["country"], want);
+        }
+    }
+    assert!(
+        permits
+            .iter()
+            .any(|v| v["document"]["country"] == "US" && v["document"]["issuedBy"] == "USCIS"),
+        "a green card"
+    );
+    for v in &others {
+        assert_eq!(v["person"]["nationality"], v["document"]["country"], "{v}");
+    }
+}
