@@ -15,7 +15,8 @@ Flags (or environment) break it on purpose, one mistake at a time, the way integ
     --flaw prefix-signature     accept when the expected hex starts with the one given
     --flaw strict-schema        400 on top-level fields it does not know
     --flaw unknown-kind-500     500 on event types it does not know
-    --flaw null-person-500      500 on a decision or Full Auto webhook with null person/document
+    --flaw null-person-500      500 on a decision or Full Auto webhook with null person/document,
+                                or a decision with a null person.firstName
     --flaw not-idempotent       500 on a second delivery of the same body
     --flaw slow                 answer after 3 seconds
 
@@ -81,7 +82,8 @@ def kind_of(payload):
 
 
 def null_person_or_document(payload):
-    """A decision or Full Auto webhook whose person or document is null or absent."""
+    """A decision or Full Auto webhook whose person or document is null or absent, or a decision
+    whose person has no first name (nothing was read)."""
     kind = kind_of(payload)
     if kind == "decision":
         verification = payload["verification"]
@@ -91,7 +93,10 @@ def null_person_or_document(payload):
         return False
     if not isinstance(verification, dict):
         return False
-    return verification.get("person") is None or verification.get("document") is None
+    person = verification.get("person")
+    if person is None or verification.get("document") is None:
+        return True
+    return kind == "decision" and isinstance(person, dict) and person.get("firstName") is None
 
 
 class State:

@@ -108,8 +108,8 @@ pub const CHECKS: &[CheckInfo] = &[
     },
     CheckInfo {
         name: "compat/null-person-document",
-        what: "an expired decision and an expired Full Auto webhook, with null person and document, get 200 (with the decision or fullauto kind)",
-        fix: "accept null person and document (expired and abandoned sessions have none, in decisions and Full Auto webhooks alike)",
+        what: "an expired decision and an expired Full Auto webhook, with null person and document, and a resubmission decision whose person and document fields are all null, get 200 (with the decision or fullauto kind)",
+        fix: "accept null person and document (expired and abandoned sessions have none, in decisions and Full Auto webhooks alike) and null fields in them (nothing is read when photos are missing)",
     },
     CheckInfo {
         name: "compat/long-vendor-data",
@@ -441,6 +441,23 @@ fn probes(config: &CheckConfig) -> Vec<Probe> {
             }
         })
         .collect();
+    let mut null_person = null_person;
+    // After resubmission reason 201 ("Video and/or photos missing") nothing could be read: the
+    // person and document objects are there, every field of them null.
+    if config.kinds.contains(&Kind::Decision)
+        && let Ok(generator) = Generator::from_seed(seed)
+            .kind(Kind::Decision)
+            .status("resubmission_requested")
+        && let Some(unread) = (11..1_000).map(|i| generator.payload(i).body).find(|body| {
+            const UNREAD: &[u8] = b"\"reasonCode\":201,";
+            body.windows(UNREAD.len()).any(|w| w == UNREAD)
+        })
+    {
+        null_person.push(Step {
+            label: Some("decision `resubmission_requested` 201, every field null".to_owned()),
+            ..ok(unread)
+        });
+    }
     if !null_person.is_empty() {
         list.push(probe("compat/null-person-document", null_person));
     }
@@ -652,6 +669,27 @@ mod tests {
             status,
             body: String::new(),
         }
+    }
+
+    #[test]
+    fn null_person_document_also_sends_a_decision_with_every_field_null() {
+        let secret = veriff_mock_contract::SharedSecret::new("s").unwrap();
+        let config = CheckConfig::new("http://127.0.0.1:9/", secret).unwrap();
+        let probe = probes(&config)
+            .into_iter()
+            .find(|p| p.name == "compat/null-person-document")
+            .unwrap();
+        let unread = probe
+            .steps
+            .iter()
+            .map(|s| serde_json::from_slice::<serde_json::Value>(&s.body).unwrap())
+            .find(|v| v["verification"]["reasonCode"] == 201)
+            .expect("a 201 resubmission step");
+        let v = &unread["verification"];
+        assert_eq!(v["status"], "resubmission_requested");
+        assert!(v["person"]["firstName"].is_null(), "{v}");
+        assert!(v["document"]["number"].is_null(), "{v}");
+        assert!(v["person"].is_object() && v["document"].is_object(), "{v}");
     }
 
     #[test]

@@ -34,8 +34,10 @@ pub enum Flaw {
     StrictSchema,
     /// Answers 500 to a webhook of an event type it does not know.
     UnknownKind500,
-    /// Answers 500 to a decision or Full Auto webhook whose `person` or `document` is null (as
-    /// code that reads `person.firstName` without a check crashes on expired sessions).
+    /// Answers 500 to a decision or Full Auto webhook whose `person` or `document` is null, or
+    /// to a decision whose person has a null `firstName` (as code that reads `person.firstName`
+    /// without a check crashes on expired sessions, and on resubmissions where nothing could be
+    /// read).
     NullPerson500,
     /// Answers 500 to the second (and later) delivery of the same payload.
     NotIdempotent,
@@ -86,7 +88,7 @@ impl Flaw {
             Flaw::PrefixSignature => "accepts any prefix of the signature, an empty one included",
             Flaw::StrictSchema => "rejects payloads with unknown fields",
             Flaw::UnknownKind500 => "answers 500 to unknown event types",
-            Flaw::NullPerson500 => "answers 500 to a null person or document",
+            Flaw::NullPerson500 => "answers 500 to a null person, document or first name",
             Flaw::NotIdempotent => "answers 500 to a second delivery of the same payload",
             Flaw::Slow => "answers after 3 s",
         }
@@ -162,11 +164,12 @@ impl Flaw {
     }
 
     /// For [`Flaw::NullPerson500`]: the decision or Full Auto webhook has no `person` or no
-    /// `document` (null or absent).
+    /// `document` (null or absent), or the decision's person has no `firstName`.
     pub(crate) fn null_person_or_document(webhook: &Webhook) -> bool {
         match webhook {
             Webhook::Decision(d) => {
-                d.verification.person.is_none() || d.verification.document.is_none()
+                let v = &d.verification;
+                v.document.is_none() || v.person.as_ref().is_none_or(|p| p.first_name.is_none())
             }
             Webhook::FullAuto(f) => {
                 let v = &f.data.verification;
@@ -221,6 +224,23 @@ impl FromStr for Flaw {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn null_person_covers_a_decision_where_nothing_was_read() {
+        let decision = |person: &str, document: &str| {
+            let body = format!(
+                r#"{{"status":"success","verification":{{"id":"54608146-258b-4950-ad3b-94233041852d","attemptId":"6ff899c6-3011-4170-a54c-39411be3ecf5","vendorData":null,"endUserId":null,"status":"resubmission_requested","code":9103,"reason":"Video and/or photos missing","reasonCode":201,"decisionTime":"2026-01-01T00:13:20.214Z","acceptanceTime":"2026-01-01T00:00:02.580Z","person":{person},"document":{document},"additionalVerifiedData":{{}},"comments":[]}},"technicalData":{{"ip":null}}}}"#
+            );
+            Webhook::parse(body.as_bytes()).unwrap()
+        };
+        let unread = r#"{"firstName":null,"lastName":null,"addresses":[]}"#;
+        let read = r#"{"firstName":"SARAH","lastName":"MORGAN","addresses":[]}"#;
+        let document = r#"{"type":"PASSPORT","number":null}"#;
+        assert!(Flaw::null_person_or_document(&decision(unread, document)));
+        assert!(Flaw::null_person_or_document(&decision("null", document)));
+        assert!(Flaw::null_person_or_document(&decision(read, "null")));
+        assert!(!Flaw::null_person_or_document(&decision(read, document)));
+    }
 
     #[test]
     fn names_round_trip() {

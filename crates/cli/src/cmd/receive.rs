@@ -59,7 +59,8 @@ pub struct ReceiveArgs {
     pub seed: u64,
     /// Be wrong on purpose, to see `veriff-mock check` catch it: skip-signature, restringify,
     /// trim-body, case-sensitive-hex, prefix-signature, strict-schema, unknown-kind-500,
-    /// null-person-500, not-idempotent, slow (answers after 3 s).
+    /// null-person-500 (a null person, document or first name), not-idempotent, slow (answers
+    /// after 3 s).
     #[arg(long, value_name = "NAME", value_parser = parse_flaw)]
     pub flaw: Option<veriff_mock_receiver::Flaw>,
 }
