@@ -109,13 +109,7 @@ mod tests {
             panic!("not fire")
         };
         let routes = crate::config::Routes::all_to("http://127.0.0.1:1/").unwrap();
-        let spec = crate::cmd::fire::spec::RunSpec::of(
-            &args,
-            &routes,
-            7,
-            veriff_mock_gen::DEFAULT_ANCHOR_MS,
-        )
-        .to_text();
+        let spec = crate::cmd::fire::spec::RunSpec::of(&args, &routes, 7, None).to_text();
         assert_eq!(
             describe(&[
                 run(3, "resend", None),

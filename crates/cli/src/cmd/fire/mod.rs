@@ -196,8 +196,9 @@ pub struct Plan {
     pub work: Work,
     pub seed: u64,
     pub seed_given: bool,
-    /// When the payloads' timeline starts (Unix ms): see [`fresh_anchor`].
-    pub anchor_ms: i64,
+    /// When the run started (Unix ms), which its payloads are dated from (see [`lead_ms`]);
+    /// `None` for a run of an earlier version, dated from the generator's fixed anchor.
+    pub start_ms: Option<i64>,
     pub secret: veriff_mock_contract::SharedSecret,
     pub api_key: String,
     pub integration_id: String,
@@ -352,14 +353,13 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     }
     // Runs against a real target record how to regenerate their payloads, so `--resume` can
     // complete them after a crash (an embedded receiver's port does not outlive its run).
-    let anchor_ms = match &interrupted {
-        Some((_, spec)) => spec.anchor_ms(),
-        None => {
-            let now = std::time::SystemTime::now()
+    let start_ms = match &interrupted {
+        Some((_, spec)) => spec.start_ms(),
+        None => Some(
+            std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-            fresh_anchor(&work, seed, now)?
-        }
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        ),
     };
     let mut skip = Vec::new();
     match (&interrupted, &routes) {
@@ -376,7 +376,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         (None, routes) if !matches!(work, Work::Nothing) => {
             // An embedded receiver's run records no target: `--resume --to URL` completes it.
             let routes = routes.clone().unwrap_or_default();
-            engine.run_spec = Some(spec::RunSpec::of(args, &routes, seed, anchor_ms).to_text());
+            engine.run_spec = Some(spec::RunSpec::of(args, &routes, seed, start_ms).to_text());
         }
         _ => {}
     }
@@ -406,7 +406,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         work,
         seed,
         seed_given,
-        anchor_ms,
+        start_ms,
         secret,
         api_key,
         integration_id,
@@ -422,59 +422,86 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     })
 }
 
-/// Where a new run's payload timeline starts, so that the times inside its payloads are those
-/// of the run, not of a fixed date.
+/// The longest a run's payloads are dated before its start: about the longest a session's own
+/// webhooks wait after it (an expired session's decision, a week on). Rarer, later webhooks (an
+/// ongoing-monitoring update, weeks or months on) are dated after the run's start instead of
+/// dragging every other payload of the run back with them.
+const MAX_LEAD_MS: i64 = 8 * 24 * 3_600_000;
+
+/// How long before the run's start a generator's timeline begins, so that the times inside its
+/// payloads are the run's, not a fixed date's. A function of what is fired alone, so that a
+/// resumed run regenerates the same bytes from the stored start.
 ///
-/// - Bulk payloads are sent at once, so their times all lie before `now_ms`, the newest close to
-///   it: session `i` is created `3 × i` seconds after the anchor, and each kind sends its
-///   webhook some time after that (minutes for a decision, days for an expired one).
+/// - Bulk payloads are sent at once, so they are dated before the run's start, the newest close
+///   to it: session `i` is created `3 × i` seconds after the anchor, and each kind sends its
+///   webhook some time after that (minutes for a decision, days for an expired one). Each kind of
+///   the run gets its own lead, as every index is one session of one kind.
 /// - A scenario plays its sessions' timelines from the run's start: the first webhook of the
-///   first session carries `now_ms`, and later ones the times of their session's story (with
+///   first session carries the start, and later ones the times of their session's story (with
 ///   `--time-scale`, they arrive sooner than the times they carry).
-fn fresh_anchor(work: &Work, seed: u64, now_ms: i64) -> anyhow::Result<i64> {
+fn lead_ms(seed: u64, what: Lead<'_>) -> anyhow::Result<i64> {
     let base = veriff_mock_gen::DEFAULT_ANCHOR_MS;
     let offset_ms = |p: &veriff_mock_gen::Payload| p.sent_at.timestamp_millis() - base;
-    let lead_ms = match work {
-        Work::Nothing => 0,
-        Work::Bulk {
-            kinds,
+    Ok(match what {
+        Lead::Bulk {
+            kind,
             status,
             count,
         } => {
-            // The longest wait from a session's creation to its webhook, over a sample of
-            // sessions and every kind of the run, then the spacing of the last session.
+            // The longest wait from a session's creation to its webhook over a sample of
+            // sessions, then the spacing of the last session.
+            let mut g = Generator::from_seed(seed).kind(kind);
+            if let Some(s) = status {
+                g = g.status(s)?;
+            }
             let (mut longest, mut shortest) = (i64::MIN, i64::MAX);
-            for kind in kinds {
-                let mut g = Generator::from_seed(seed).kind(*kind);
-                if let Some(s) = status {
-                    g = g.status(s)?;
-                }
-                for i in 0..256u64.min(*count) {
-                    let wait = offset_ms(&g.payload(i)) - i64::try_from(i).unwrap_or(0) * 3_000;
+            for i in 0..256u64.min(count) {
+                let wait = offset_ms(&g.payload(i)) - i64::try_from(i).unwrap_or(0) * 3_000;
+                // Past the cap, a webhook is dated after the run's start: it sets nothing.
+                if wait <= MAX_LEAD_MS {
                     longest = longest.max(wait);
                     shortest = shortest.min(wait);
                 }
             }
             if longest < shortest {
-                return Ok(now_ms);
+                return Ok(0);
             }
             // A sample's longest wait can fall short of the longest of a large run: a margin of
             // 1/64 of the waits' spread (about an hour when they range over three days) keeps
             // those in the past too.
-            let last = i64::try_from(count.saturating_sub(1)).unwrap_or(i64::MAX / 3_000);
-            longest
+            let wait = longest
                 .saturating_add((longest - shortest) / 64)
-                .saturating_add(last.saturating_mul(3_000))
+                .min(MAX_LEAD_MS);
+            let last = i64::try_from(count.saturating_sub(1)).unwrap_or(i64::MAX / 3_000);
+            wait.saturating_add(last.saturating_mul(3_000))
         }
-        Work::Sessions { scenario, .. } => {
-            let g = Generator::from_seed(seed);
-            scenario
-                .timeline(&g, 0)
-                .first()
-                .map_or(0, |(_, p)| offset_ms(p))
-        }
-    };
-    Ok(now_ms.saturating_sub(lead_ms))
+        Lead::Sessions(scenario) => scenario
+            .timeline(&Generator::from_seed(seed), 0)
+            .first()
+            .map_or(0, |(_, p)| offset_ms(p)),
+    })
+}
+
+/// What [`lead_ms`] dates.
+#[derive(Debug, Clone, Copy)]
+enum Lead<'a> {
+    /// `count` payloads of `kind` (with `status`).
+    Bulk {
+        kind: Kind,
+        status: Option<&'a str>,
+        count: u64,
+    },
+    /// The sessions of a scenario.
+    Sessions(Scenario),
+}
+
+/// The anchor of a generator: `lead` before the run's start, or the generator's fixed anchor for
+/// a run of an earlier version.
+fn anchor(start_ms: Option<i64>, lead: i64) -> chrono::DateTime<chrono::Utc> {
+    let ms = start_ms.map_or(veriff_mock_gen::DEFAULT_ANCHOR_MS, |s| {
+        s.saturating_sub(lead)
+    });
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
 /// Parses `veriff`, `none` or a list of waits.
@@ -524,7 +551,7 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
     }
     let (seed, compat, tamper_rate) = (plan.seed, plan.compat, plan.tamper_rate);
     let abandoned_api_code = plan.abandoned_api_code;
-    let anchor = chrono::DateTime::from_timestamp_millis(plan.anchor_ms).unwrap_or_default();
+    let start_ms = plan.start_ms;
     let mut skip = plan.skip.clone().into_iter().peekable();
     // Positions are visited in ascending order, so the sorted skip list is walked once.
     let mut already_stored = move |index: u64| -> bool {
@@ -578,9 +605,17 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
         } => {
             let mut generators = Vec::new();
             for kind in &kinds {
+                let lead = lead_ms(
+                    seed,
+                    Lead::Bulk {
+                        kind: *kind,
+                        status: status.as_deref(),
+                        count,
+                    },
+                )?;
                 let mut g = Generator::from_seed(seed)
                     .kind(*kind)
-                    .anchor(anchor)
+                    .anchor(anchor(start_ms, lead))
                     .abandoned_api_code(abandoned_api_code);
                 if let Some(s) = &status {
                     g = g.status(s)?;
@@ -598,8 +633,9 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
             )
         }
         Work::Sessions { scenario, count } => {
+            let lead = lead_ms(seed, Lead::Sessions(scenario))?;
             let generator = Generator::from_seed(seed)
-                .anchor(anchor)
+                .anchor(anchor(start_ms, lead))
                 .abandoned_api_code(abandoned_api_code);
             let mut index = 0u64;
             Box::new((0..count).flat_map(move |session| {
@@ -885,8 +921,30 @@ mod tests {
 
     const NOW: i64 = 1_795_000_000_000;
 
-    fn sent_ms(g: &Generator, index: u64) -> i64 {
-        g.payload(index).sent_at.timestamp_millis()
+    fn dated(kind: Kind, status: Option<&str>, count: u64) -> Generator {
+        let lead = lead_ms(
+            9,
+            Lead::Bulk {
+                kind,
+                status,
+                count,
+            },
+        )
+        .unwrap();
+        let g = Generator::from_seed(9)
+            .kind(kind)
+            .anchor(anchor(Some(NOW), lead));
+        match status {
+            Some(s) => g.status(s).unwrap(),
+            None => g,
+        }
+    }
+
+    fn newest(g: &Generator, count: u64) -> i64 {
+        (0..count)
+            .map(|i| g.payload(i).sent_at.timestamp_millis())
+            .max()
+            .unwrap()
     }
 
     #[test]
@@ -895,22 +953,9 @@ mod tests {
             (Kind::Decision, None, 500u64),
             (Kind::Decision, Some("expired"), 40),
             (Kind::UserStatus, None, 3_000),
-            (Kind::Watchlist, None, 1),
+            (Kind::Watchlist, Some("no_match"), 1),
         ] {
-            let work = Work::Bulk {
-                kinds: vec![kind],
-                status: status.map(str::to_owned),
-                count,
-            };
-            let anchor = fresh_anchor(&work, 9, NOW).unwrap();
-            let mut g = Generator::from_seed(9)
-                .kind(kind)
-                .anchor(chrono::DateTime::from_timestamp_millis(anchor).unwrap());
-            if let Some(s) = status {
-                g = g.status(s).unwrap();
-            }
-            let times: Vec<i64> = (0..count).map(|i| sent_ms(&g, i)).collect();
-            let newest = *times.iter().max().unwrap();
+            let newest = newest(&dated(kind, status, count), count);
             // None is sent before its own time, and the newest is the run's, not a fixed date's.
             assert!(newest <= NOW, "{kind} {status:?}: {newest} > {NOW}");
             assert!(
@@ -922,20 +967,45 @@ mod tests {
     }
 
     #[test]
+    fn a_rare_late_webhook_does_not_drag_the_run_back() {
+        // Some watchlist results are ongoing-monitoring updates, weeks or months after their
+        // session: the initial results still carry times of the last hours.
+        let g = dated(Kind::Watchlist, None, 200);
+        let initial: Vec<i64> = (0..200)
+            .map(|i| g.payload(i))
+            .filter(|p| {
+                let v: serde_json::Value = serde_json::from_slice(&p.body).unwrap();
+                v["checkType"] == "initial_result"
+            })
+            .map(|p| p.sent_at.timestamp_millis())
+            .collect();
+        assert!(initial.len() > 100, "{}", initial.len());
+        let newest = *initial.iter().max().unwrap();
+        assert!(
+            newest <= NOW && NOW - newest < 2 * 3_600_000,
+            "{}",
+            NOW - newest
+        );
+    }
+
+    #[test]
     fn a_scenario_starts_its_first_session_at_the_run_start() {
-        let work = Work::Sessions {
-            scenario: Scenario::Declined,
-            count: 3,
-        };
-        let anchor = fresh_anchor(&work, 4, NOW).unwrap();
-        let g = Generator::from_seed(4)
-            .anchor(chrono::DateTime::from_timestamp_millis(anchor).unwrap());
+        let lead = lead_ms(4, Lead::Sessions(Scenario::Declined)).unwrap();
+        let g = Generator::from_seed(4).anchor(anchor(Some(NOW), lead));
         let timeline = Scenario::Declined.timeline(&g, 0);
         assert_eq!(timeline[0].1.sent_at.timestamp_millis(), NOW);
         assert!(
             timeline
                 .iter()
                 .all(|(_, p)| p.sent_at.timestamp_millis() >= NOW)
+        );
+    }
+
+    #[test]
+    fn a_run_of_an_earlier_version_keeps_the_fixed_anchor() {
+        assert_eq!(
+            anchor(None, 12_345).timestamp_millis(),
+            veriff_mock_gen::DEFAULT_ANCHOR_MS
         );
     }
 }

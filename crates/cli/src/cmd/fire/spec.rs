@@ -50,10 +50,10 @@ pub struct RunSpec {
     /// The API key sent in X-AUTH-CLIENT (stored with every request's headers anyway).
     #[serde(default)]
     api_key: Option<String>,
-    /// When the run's payload timeline starts (Unix ms). Absent in the specs of earlier
-    /// versions, which used the generator's fixed anchor.
+    /// When the run started (Unix ms): its payloads are dated from it. Absent in the specs of
+    /// earlier versions, whose payloads were dated from the generator's fixed anchor.
     #[serde(default)]
-    anchor_ms: Option<i64>,
+    start_ms: Option<i64>,
 }
 
 fn table_abandoned_code() -> u16 {
@@ -68,7 +68,7 @@ fn ms(d: Duration) -> u64 {
 
 impl RunSpec {
     /// The spec of a run about to start.
-    pub fn of(args: &FireArgs, routes: &Routes, seed: u64, anchor_ms: i64) -> Self {
+    pub fn of(args: &FireArgs, routes: &Routes, seed: u64, start_ms: Option<i64>) -> Self {
         let (default_url, urls) = routes.to_parts();
         Self {
             v: VERSION,
@@ -98,13 +98,13 @@ impl RunSpec {
             abandoned_code: args.abandoned_code,
             own_secret: args.secret.is_some(),
             api_key: args.api_key.clone(),
-            anchor_ms: Some(anchor_ms),
+            start_ms,
         }
     }
 
-    /// When the run's payload timeline starts (Unix ms).
-    pub fn anchor_ms(&self) -> i64 {
-        self.anchor_ms.unwrap_or(veriff_mock_gen::DEFAULT_ANCHOR_MS)
+    /// When the run started (Unix ms), if its spec says.
+    pub fn start_ms(&self) -> Option<i64> {
+        self.start_ms
     }
 
     /// JSON, as stored.
@@ -280,7 +280,7 @@ mod tests {
             panic!("not fire")
         };
         let routes = Routes::all_to(args.to.as_deref().expect("--to")).expect("routes");
-        RunSpec::of(&args, &routes, 7, veriff_mock_gen::DEFAULT_ANCHOR_MS)
+        RunSpec::of(&args, &routes, 7, None)
     }
 
     #[test]
