@@ -275,7 +275,7 @@ pub(crate) fn plan_decision(mut session: Session, status: &str, rng: &mut Rand) 
     } else {
         session.decided_ms + rng.range(50, 1_500)
     };
-    let risk_labels = if no_data {
+    let mut risk_labels = if no_data {
         None
     } else if reason.is_some_and(|r| FRAUD_REASONS.contains(&r.code)) || rng.pct(8) {
         let n = rng.range(1, 2);
@@ -307,11 +307,12 @@ pub(crate) fn plan_decision(mut session: Session, status: &str, rng: &mut Rand) 
     let ip = (st != DecisionStatus::Expired).then(|| std::mem::take(&mut session.ip));
     // Drawn last, so that adding them left the earlier draws as they were.
     match reason.map(|r| r.code) {
-        // Video and/or photos missing: nothing could be read.
+        // Video and/or photos missing: nothing could be read, nothing to crosslink or estimate.
         Some(201) => {
             session.person.unread = Unread::ALL;
             session.person.doc.categories.clear();
             estimated = None;
+            risk_labels = None;
         }
         // Poor image quality: each field unread with probability 30%.
         Some(204) => {

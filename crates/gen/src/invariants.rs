@@ -19,8 +19,9 @@
 //!   `street`; national id numbers carry valid check digits and encode the date of birth and
 //!   gender (FI, EE, MX CURP), Spanish DNI letters, Brazilian CPF digits, GB driving-licence
 //!   numbers encode the date of birth and gender; driving licences have no nationality, UK ones no
-//!   gender; with reason 201 every person and document field is null (`addresses` `[]`) and
-//!   `additionalVerifiedData` is `{}`; with any reason but 201 and 204 the names, date of birth and
+//!   gender; with reason 201 every person and document field is null (`addresses` `[]`),
+//!   `additionalVerifiedData` is `{}` and there are no `riskLabels` or
+//!   `biometricAuthentication`; `biometricAuthentication` only on approvals; with any reason but 201 and 204 the names, date of birth and
 //!   document type, number and country are read; document:
 //!   `validFrom < validUntil`, issued after birth, valid on the decision day unless `reasonCode` is
 //!   207 (then expired before it); licence categories only on a `DRIVERS_LICENSE`.
@@ -38,7 +39,7 @@
 
 use serde_json::Value;
 use veriff_mock_contract::payload::{Decision, Person};
-use veriff_mock_contract::{FullAutoDecision, MatchStatus, Nullable, Webhook};
+use veriff_mock_contract::{DecisionStatus, FullAutoDecision, MatchStatus, Nullable, Webhook};
 
 use crate::build::snake_case;
 use crate::ids;
@@ -414,6 +415,10 @@ fn decision(c: &mut Checker, d: &Decision) {
             "acceptanceTime is not before decisionTime".to_owned()
         });
     }
+    c.expect(
+        v.biometric_authentication.is_missing() || *st == DecisionStatus::Approved,
+        || format!("biometricAuthentication on a {st} decision"),
+    );
     c.expect(v.comments.as_ref().is_none_or(Vec::is_empty), || {
         "comments is not []".to_owned()
     });
@@ -666,6 +671,12 @@ fn what_was_read(
         });
         c.expect(avd_empty, || {
             "reason 201 (nothing could be read) with additionalVerifiedData".to_owned()
+        });
+        c.expect(v.risk_labels.is_missing(), || {
+            "reason 201 (nothing could be read) with riskLabels".to_owned()
+        });
+        c.expect(v.biometric_authentication.is_missing(), || {
+            "reason 201 (nothing could be read) with biometricAuthentication".to_owned()
         });
         return;
     }

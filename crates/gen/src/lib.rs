@@ -81,8 +81,9 @@
 //!   SDK hold), expired/abandoned 7 days after creation. `technicalData.ip` is `null` for expired
 //!   (never started) and set for abandoned.
 //! - **Decisions**: risk labels always for fraud-type declines (105, 106, 108–113, 124, 127), on
-//!   ~8% of others; biometric authentication on ~5% of approvals; `additionalVerifiedData` holds
-//!   licence categories for licences and age estimation on ~55% of decisions, else `{}`. Granular
+//!   ~8% of others, never with 201 (nothing was captured); biometric authentication on ~5% of
+//!   approvals; `additionalVerifiedData` holds licence categories for licences and age estimation
+//!   on ~55% of decisions (none with 201), else `{}`. Granular
 //!   reason codes are not generated (they are opt-in at Veriff).
 //! - **User statuses**: a curated list of display names and reasons; ~35% of reasons are free text
 //!   (with `reasonCode: null`). `createdAt` is 10 min–3 days after the decision.

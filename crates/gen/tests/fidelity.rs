@@ -341,3 +341,30 @@ fn residence_permits_visas_and_other_documents_occur() {
         assert_eq!(v["person"]["nationality"], v["document"]["country"], "{v}");
     }
 }
+
+#[test]
+fn missing_photos_carry_no_risk_labels_age_estimation_or_biometrics() {
+    let all = decisions("resubmission_requested", N);
+    let missing: Vec<&Value> = all.iter().filter(|v| v["reasonCode"] == 201).collect();
+    assert!(missing.len() > 400, "{}", missing.len());
+    for v in &missing {
+        assert!(v.get("riskLabels").is_none(), "{v}");
+        assert!(v.get("biometricAuthentication").is_none(), "{v}");
+        assert!(
+            v["additionalVerifiedData"].get("estimatedAge").is_none(),
+            "{v}"
+        );
+    }
+    // Other resubmissions still carry risk labels now and then.
+    let others: Vec<&Value> = all.iter().filter(|v| v["reasonCode"] != 201).collect();
+    let labelled = others
+        .iter()
+        .filter(|v| v.get("riskLabels").is_some())
+        .count();
+    in_bounds(
+        "risk labels on other resubmissions",
+        share(labelled, others.len()),
+        0.05,
+        0.11,
+    );
+}
