@@ -227,7 +227,10 @@ fn additional(p: &Identity, estimated: Option<(i64, f64)>) -> AdditionalVerified
         }
         avd.drivers_license_category = Nullable::Present(cat);
         avd.drivers_license_category_from = Nullable::Present(from);
-        avd.drivers_license_category_until = Nullable::Present(until);
+        // The categories are valid as long as the licence: not without its `validUntil`.
+        if !p.unread.has(Unread::VALID_UNTIL) {
+            avd.drivers_license_category_until = Nullable::Present(until);
+        }
     }
     if let Some((age, gender)) = estimated {
         avd.estimated_age = Nullable::Present(Number::from(age));
@@ -314,7 +317,8 @@ pub(crate) fn plan_decision(mut session: Session, status: &str, rng: &mut Rand) 
             estimated = None;
             risk_labels = None;
         }
-        // Poor image quality: each field unread with probability 30%.
+        // Poor image quality: each field unread with probability 30%, derived fields following
+        // the fields they come from.
         Some(204) => {
             let unread = &mut session.person.unread;
             for field in Unread::each() {
@@ -322,9 +326,7 @@ pub(crate) fn plan_decision(mut session: Session, status: &str, rng: &mut Rand) 
                     unread.set(field);
                 }
             }
-            if unread.has(Unread::FIRST_NAME) || unread.has(Unread::LAST_NAME) {
-                unread.set(Unread::FULL_NAME);
-            }
+            session.person.derive_unread();
         }
         _ => {}
     }

@@ -371,11 +371,13 @@ fn additional(j: &mut Json<'_>, p: &Identity, estimated: Option<(i64, f64)>) {
             j.date(name, *since);
         }
         j.close();
-        j.obj("driversLicenseCategoryUntil");
-        for (name, _) in cats {
-            j.date(name, p.doc.valid_until);
+        if !p.unread.has(Unread::VALID_UNTIL) {
+            j.obj("driversLicenseCategoryUntil");
+            for (name, _) in cats {
+                j.date(name, p.doc.valid_until);
+            }
+            j.close();
         }
-        j.close();
     }
     if let Some((age, gender)) = estimated {
         j.int("estimatedAge", age);

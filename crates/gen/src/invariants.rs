@@ -19,7 +19,10 @@
 //!   `street`; national id numbers carry valid check digits and encode the date of birth and
 //!   gender (FI, EE, MX CURP), Spanish DNI letters, Brazilian CPF digits, GB driving-licence
 //!   numbers encode the date of birth and gender; driving licences have no nationality, UK ones no
-//!   gender; with reason 201 every person and document field is null (`addresses` `[]`),
+//!   gender; derived fields go with their source: `yearOfBirth` is null exactly with
+//!   `dateOfBirth`, `fullName` is `firstName lastName` (null if either is), a DNI card's
+//!   `idNumber` is its number (null together), `document.state` (US only) needs the country,
+//!   licence categories need `type` `DRIVERS_LICENSE` and their `Until` dates are `validUntil`; with reason 201 every person and document field is null (`addresses` `[]`),
 //!   `additionalVerifiedData` is `{}` and there are no `riskLabels` or
 //!   `biometricAuthentication`; `biometricAuthentication` only on approvals; with any reason but 201 and 204 the names, date of birth and
 //!   document type, number and country are read; document:
@@ -483,14 +486,38 @@ fn decision(c: &mut Checker, d: &Decision) {
                 _ => {}
             }
         }
-        let has_categories = !avd.drivers_license_category.is_none();
+        let has_categories = !avd.drivers_license_category.is_none()
+            || !avd.drivers_license_category_from.is_none()
+            || !avd.drivers_license_category_until.is_none();
         if has_categories {
-            // Poor image quality (204) may leave the type unread.
-            let unread_type = doc_type.is_none() && reason_code == Some(204);
-            c.expect(doc_type == Some("DRIVERS_LICENSE") || unread_type, || {
+            // The categories prove a licence: never with the type unread.
+            c.expect(doc_type == Some("DRIVERS_LICENSE"), || {
                 "driving-licence categories without a DRIVERS_LICENSE".to_owned()
             });
         }
+        // Categories are valid as long as the licence.
+        let valid_until = doc.and_then(|x| x.valid_until.as_deref());
+        for (cat, until) in avd
+            .drivers_license_category_until
+            .as_ref()
+            .into_iter()
+            .flatten()
+        {
+            c.expect(
+                valid_until.is_some_and(|u| until.as_str() == Some(u)),
+                || {
+                    format!(
+                        "driversLicenseCategoryUntil.{cat} {until} is not document.validUntil \
+                     {valid_until:?}"
+                    )
+                },
+            );
+        }
+    }
+    if let Some(state) = doc.and_then(|x| x.state.as_deref()) {
+        c.expect(doc_country == Some("US"), || {
+            format!("document.state {state:?} with document.country {doc_country:?}")
+        });
     }
     if let Some(doc) = doc {
         let from = c.date("document.validFrom", doc.valid_from.as_deref());
@@ -539,6 +566,20 @@ fn person(
             format!("yearOfBirth {y} does not match dateOfBirth {}", b.iso())
         });
     }
+    c.expect(
+        p.year_of_birth.is_none() == p.date_of_birth.is_none(),
+        || "yearOfBirth and dateOfBirth are not read together".to_owned(),
+    );
+    let joined = match (p.first_name.as_deref(), p.last_name.as_deref()) {
+        (Some(first), Some(last)) => Some(format!("{first} {last}")),
+        _ => None,
+    };
+    c.expect(p.full_name.as_deref() == joined.as_deref(), || {
+        format!(
+            "fullName {:?} is not firstName and lastName joined ({joined:?})",
+            p.full_name.as_deref()
+        )
+    });
     if let Some(b) = dob {
         let age = b.years_until(day);
         c.expect((18..=80).contains(&age), || {
@@ -627,9 +668,9 @@ fn person(
             format!("residence card number {number} is not a NIE with its check letter")
         });
     }
-    if let (Some("ES"), Some("ID_CARD"), Some(number)) = (nationality, doc_type, doc_number) {
-        // (The idNumber may go unread, with poor image quality.)
-        c.expect(p.id_number.as_deref().is_none_or(|id| id == number), || {
+    if let (Some("ES"), Some("ID_CARD")) = (nationality, doc_type) {
+        // The number printed is the DNI: read (or not) once for both.
+        c.expect(p.id_number.as_deref() == doc_number, || {
             "a DNI card whose number is not the idNumber".to_owned()
         });
     }

@@ -71,8 +71,10 @@
 //!   document's type, number and country are always read, except on resubmissions: with 201
 //!   (video and/or photos missing) `person` and `document` are objects of `null`s (`addresses:
 //!   []`) and `additionalVerifiedData` is `{}`; with 204 (poor image quality) each field is `null`
-//!   with probability 30% (`fullName` with either name). The Full Auto webhook of the session
-//!   leaves the same fields `null`.
+//!   with probability 30%, and derived fields follow their source: `yearOfBirth` with
+//!   `dateOfBirth`, `fullName` with either name, `document.state` with `country`, a DNI card's
+//!   `idNumber` with its number, licence categories with `type` (their `Until` dates with
+//!   `validUntil`). The Full Auto webhook of the session leaves the same fields `null`.
 //! - **Timeline**: session `index` is created at `anchor + (index mod 10^8) × 3 s` (+ jitter);
 //!   started 20 s–10 min later, submitted 1–12 min after that, decided 5 s–6 min after that.
 //!   `acceptanceTime` is the session's creation (Veriff: "timestamp of the session generation"),

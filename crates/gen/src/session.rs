@@ -69,6 +69,15 @@ impl Unread {
         self.0 |= field.0;
     }
 
+    /// Marks `field` unread when `unread`, read otherwise.
+    pub(crate) fn assign(&mut self, field: Unread, unread: bool) {
+        if unread {
+            self.0 |= field.0;
+        } else {
+            self.0 &= !field.0;
+        }
+    }
+
     /// Each single flag of [`Unread::ALL`], in order.
     pub(crate) fn each() -> impl Iterator<Item = Unread> {
         (0..21).map(|bit| Unread(1 << bit))
@@ -190,6 +199,28 @@ impl Identity {
             self.dob.add_years(18)
         } else {
             self.dob.add_years(1)
+        }
+    }
+
+    /// Makes the fields Veriff derives from others follow them: `yearOfBirth` is read with the
+    /// date of birth, `fullName` with both names, the document's `state` not without its
+    /// `country`, the `idNumber` printed as the document number (a DNI card) with that number,
+    /// and licence categories only with the document type they prove.
+    pub(crate) fn derive_unread(&mut self) {
+        let u = &mut self.unread;
+        u.assign(Unread::YEAR_OF_BIRTH, u.has(Unread::DATE_OF_BIRTH));
+        u.assign(
+            Unread::FULL_NAME,
+            u.has(Unread::FIRST_NAME) || u.has(Unread::LAST_NAME),
+        );
+        if u.has(Unread::DOC_COUNTRY) {
+            u.set(Unread::DOC_STATE);
+        }
+        if self.id_number.as_deref() == Some(self.doc.number.as_str()) {
+            u.assign(Unread::ID_NUMBER, u.has(Unread::DOC_NUMBER));
+        }
+        if u.has(Unread::DOC_TYPE) {
+            self.doc.categories.clear();
         }
     }
 

@@ -368,3 +368,63 @@ fn missing_photos_carry_no_risk_labels_age_estimation_or_biometrics() {
         0.11,
     );
 }
+
+#[test]
+fn poor_images_keep_derived_fields_with_what_they_derive_from() {
+    let all = decisions("resubmission_requested", N);
+    // The same sessions, approved: what each document really prints.
+    let approved = decisions("approved", N);
+    let mut poor = 0;
+    let (mut dob_null, mut names_null, mut type_null, mut country_null, mut until_null) =
+        (0, 0, 0, 0, 0);
+    for (v, a) in all.iter().zip(&approved) {
+        if v["reasonCode"] != 204 {
+            continue;
+        }
+        poor += 1;
+        let (p, d, avd) = (&v["person"], &v["document"], &v["additionalVerifiedData"]);
+        assert_eq!(
+            p["dateOfBirth"].is_null(),
+            p["yearOfBirth"].is_null(),
+            "{v}"
+        );
+        dob_null += usize::from(p["dateOfBirth"].is_null());
+        match (p["firstName"].as_str(), p["lastName"].as_str()) {
+            (Some(first), Some(last)) => {
+                assert_eq!(p["fullName"], format!("{first} {last}"), "{v}");
+            }
+            _ => {
+                assert!(p["fullName"].is_null(), "{v}");
+                names_null += 1;
+            }
+        }
+        if d["type"].is_null() {
+            type_null += 1;
+            assert!(avd.get("driversLicenseCategory").is_none(), "{v}");
+            assert!(avd.get("driversLicenseCategoryFrom").is_none(), "{v}");
+        }
+        if d["country"].is_null() {
+            country_null += 1;
+            assert!(d["state"].is_null(), "{v}");
+        }
+        if d["validUntil"].is_null() {
+            until_null += usize::from(avd.get("driversLicenseCategory").is_some());
+            assert!(avd.get("driversLicenseCategoryUntil").is_none(), "{v}");
+        } else if let Some(until) = avd.get("driversLicenseCategoryUntil") {
+            for date in until.as_object().unwrap().values() {
+                assert_eq!(date, &d["validUntil"], "{v}");
+            }
+        }
+        // A DNI card's number is the idNumber: read together.
+        let a_id = &a["person"]["idNumber"];
+        if a_id.is_string() && a_id == &a["document"]["number"] {
+            assert_eq!(p["idNumber"].is_null(), d["number"].is_null(), "{v}");
+        }
+    }
+    assert!(poor > 400, "{poor}");
+    in_bounds("204 dateOfBirth", share(dob_null, poor), 0.2, 0.4);
+    in_bounds("204 a name", share(names_null, poor), 0.4, 0.6);
+    in_bounds("204 document.type", share(type_null, poor), 0.2, 0.4);
+    in_bounds("204 document.country", share(country_null, poor), 0.2, 0.4);
+    assert!(until_null > 10, "{until_null}");
+}
