@@ -56,13 +56,17 @@ pub(crate) fn start(
 ) -> (Session, Rand) {
     let country = matches!(kind, Kind::Ine | Kind::Curp | Kind::IneCurp).then_some("MX");
     let session = Session::draw(seed, index, anchor_ms, country);
+    (session, detail_rng(kind, status, seed, index))
+}
+
+/// The stream of the draws specific to `kind` and `status` for `(seed, index)`.
+fn detail_rng(kind: Kind, status: &str, seed: u64, index: u64) -> Rand {
     let kind_tag = Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0) as u64;
-    let rng = Rand::new(
+    Rand::new(
         seed,
         STREAM_DETAIL ^ (kind_tag << 8) ^ status_index(kind, status),
         index,
-    );
-    (session, rng)
+    )
 }
 
 /// What a payload may be beyond its kind and status.
@@ -88,7 +92,14 @@ pub(crate) fn build(
         Kind::Event => event(&session, status, &mut rng),
         Kind::UserStatus => user_status(&session, &mut rng),
         Kind::Watchlist => watchlist(&session, status, &mut rng, options),
-        Kind::FullAuto => fullauto(&session, status, &mut rng),
+        Kind::FullAuto => {
+            // Full Auto has no reason of its own: it reports what the decision of the session
+            // (same status) read, so it takes that decision's reason draw and what the reason
+            // did to the session (fields unread, the document expired).
+            let mut decision_rng = detail_rng(Kind::Decision, status, seed, index);
+            let plan = plan_decision(session, status, &mut decision_rng);
+            fullauto(&plan.session, plan.reason.map(|r| r.code), status, &mut rng)
+        }
         Kind::Ine => ine(&session, status, &mut rng),
         Kind::Curp => curp(&session, status, &mut rng),
         Kind::IneCurp => ine_curp(&session, status, &mut rng),
@@ -724,7 +735,11 @@ fn field_of(rng: &mut Rand, value: Value, sources: &[&str]) -> Value {
     Value::Object(m)
 }
 
-fn fullauto(session: &Session, status: &str, rng: &mut Rand) -> Built {
+/// Index of `documentNotExpired` in [`INSIGHTS`].
+const NOT_EXPIRED: usize = 2;
+
+/// `reason`: the `reasonCode` of the session's decision.
+fn fullauto(session: &Session, reason: Option<u16>, status: &str, rng: &mut Rand) -> Built {
     let decision = FullAutoDecision::from_wire(status);
     let no_data = matches!(
         decision,
@@ -820,12 +835,25 @@ fn fullauto(session: &Session, status: &str, rng: &mut Rand) -> Built {
     let insights = if no_data {
         Vec::new()
     } else {
-        let failing = rng.below(INSIGHTS.len() as u64) as usize;
+        // The insight that failed: the document's expiry exactly with 207 (document expired),
+        // another one otherwise.
+        let mut failing = rng.below(INSIGHTS.len() as u64) as usize;
+        if reason == Some(207) {
+            failing = NOT_EXPIRED;
+        } else if failing == NOT_EXPIRED {
+            failing = NOT_EXPIRED + 1;
+        }
+        // Video and/or photos missing (201): nothing to check the document or face on.
+        let nothing_captured = reason == Some(201);
         INSIGHTS
             .iter()
             .enumerate()
             .map(|(i, (label, category))| {
                 let result = match decision {
+                    _ if nothing_captured && matches!(*category, "document" | "face") => {
+                        "notApplicable"
+                    }
+                    _ if i == NOT_EXPIRED && reason == Some(207) => "no",
                     FullAutoDecision::Approved => {
                         if rng.pct(85) {
                             "yes"

@@ -36,7 +36,8 @@
 //!   `totalHits` is their number; `searchTerm` has a name and a four-digit year.
 //! - fullauto: `status` is `success`; `acceptanceTime < time`; `decisionScore` in 0…1 (null for
 //!   expired/abandoned, with null `person`/`document`); extracted fields have a known
-//!   `confidenceCategory` and sources.
+//!   `confidenceCategory` and sources; the `documentNotExpired` insight, when listed, is `no`
+//!   exactly when `document.validUntil` is before the day of `time`.
 //! - ine: `active` implies code 200; not found is not 200.
 //! - curp / ine-curp: `found` has code 200 and a valid CURP; `not_found` has code 404.
 
@@ -200,6 +201,32 @@ pub fn check(webhook: &Webhook) -> Result<(), Vec<String>> {
             if no_data {
                 c.expect(v.person.is_none() && v.document.is_none(), || {
                     format!("{} with person or document data", v.decision)
+                });
+            }
+            // The document's expiry insight says `no` exactly when its validUntil is past.
+            let valid_until = v
+                .document
+                .as_ref()
+                .and_then(|d| d.get("validUntil"))
+                .and_then(|f| f.get("value"))
+                .and_then(Value::as_str);
+            let expired = match (c.date("document.validUntil", valid_until), time) {
+                (Some(u), Some(t)) => u < Date::from_days(t.div_euclid(86_400_000_000)),
+                _ => false,
+            };
+            let not_expired = v
+                .insights
+                .as_ref()
+                .into_iter()
+                .flatten()
+                .find(|i| i.label == "documentNotExpired")
+                .map(|i| i.result.as_str());
+            if let Some(result) = not_expired {
+                c.expect((result == "no") == expired, || {
+                    format!(
+                        "documentNotExpired is {result:?} with document.validUntil \
+                         {valid_until:?}"
+                    )
                 });
             }
             for (name, fields) in [("person", &v.person), ("document", &v.document)] {

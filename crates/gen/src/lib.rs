@@ -96,6 +96,12 @@
 //!   `initial_result` and, later, `updated_result`.
 //! - **Full Auto** follows the contract doc §4.5; `decisionScore` 0.85–1 approved, 0.3–0.6
 //!   resubmission, 0.01–0.3 declined, `null` with null `person`/`document` for expired/abandoned.
+//!   It has no reason code, so it takes the reason of the decision of the same session and
+//!   status (the decision's own draw): its fields are those the decision read (all `null` with
+//!   201, the same gaps with 204, the expired `validUntil` with 207). Declined and resubmitted
+//!   sessions have one failing insight (`no` declined, `notApplicable` resubmitted), drawn among
+//!   all but `documentNotExpired`, which is `no` exactly with 207; with 201 every document and
+//!   face insight is `notApplicable`.
 //! - **INE**: `active` → code 200, `active: true`; `inactive` → code 200, `active: false`;
 //!   `not_found` → code 404, `active: false`, a "no data" `documentState` (Veriff's API docs).
 //!   **CURP** `not_found` → code 404, `statusCurp: null`. **INE+CURP** (body unpublished):

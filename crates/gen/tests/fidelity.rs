@@ -428,3 +428,78 @@ fn poor_images_keep_derived_fields_with_what_they_derive_from() {
     in_bounds("204 document.country", share(country_null, poor), 0.2, 0.4);
     assert!(until_null > 10, "{until_null}");
 }
+
+/// Full Auto's field names in the decision's `person` and `document`.
+const FULL_AUTO_FIELDS: &[(&str, &str)] = &[
+    ("person", "firstName"),
+    ("person", "lastName"),
+    ("person", "dateOfBirth"),
+    ("person", "gender"),
+    ("person", "idNumber"),
+    ("person", "nationality"),
+    ("document", "type"),
+    ("document", "number"),
+    ("document", "country"),
+    ("document", "validUntil"),
+];
+
+#[test]
+fn full_auto_reports_what_the_decision_of_the_session_read() {
+    for status in ["approved", "declined", "resubmission_requested"] {
+        let decision = Generator::from_seed(21).status(status).unwrap();
+        let fullauto = Generator::from_seed(21)
+            .kind(Kind::FullAuto)
+            .status(status)
+            .unwrap();
+        let mut by_reason = std::collections::BTreeMap::<u64, usize>::new();
+        for i in 0..N {
+            let d = Webhook::parse(&decision.payload(i).body).unwrap();
+            let f = Webhook::parse(&fullauto.payload(i).body).unwrap();
+            if let Err(problems) = invariants::check(&f) {
+                panic!("fullauto {status} {i}: {problems:?}");
+            }
+            let (d, f) = (d.to_value(), f.to_value());
+            let (dv, fv) = (&d["verification"], &f["data"]["verification"]);
+            let reason = dv["reasonCode"].as_u64().unwrap_or(0);
+            *by_reason.entry(reason).or_default() += 1;
+            for (part, field) in FULL_AUTO_FIELDS {
+                let (x, y) = (&dv[part][field], &fv[part][field]);
+                assert_eq!(
+                    x.is_null(),
+                    y.is_null(),
+                    "{status} {i} {reason} {part}.{field}"
+                );
+                if !x.is_null() {
+                    assert_eq!(x, &y["value"], "{status} {i} {reason} {part}.{field}");
+                }
+            }
+            let insight = |label: &str| {
+                fv["insights"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|x| x["label"] == label)
+                    .map(|x| x["result"].as_str().unwrap().to_owned())
+                    .unwrap()
+            };
+            let not_expired = insight("documentNotExpired");
+            assert_eq!(not_expired == "no", reason == 207, "{status} {i} {reason}");
+            if reason == 201 {
+                for label in [
+                    "documentAccepted",
+                    "documentRecognised",
+                    "documentNotExpired",
+                    "faceMatch",
+                    "faceLiveness",
+                ] {
+                    assert_eq!(insight(label), "notApplicable", "{i} {label}");
+                }
+            }
+        }
+        if status == "resubmission_requested" {
+            for reason in [201, 204, 207] {
+                assert!(by_reason[&reason] > 400, "{reason}: {by_reason:?}");
+            }
+        }
+    }
+}
