@@ -21,7 +21,7 @@ mod printer;
 use std::ffi::OsString;
 use std::io::Write;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use error::{Failure, exit_code_of, report_error};
 
@@ -40,6 +40,57 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses a command line (program name first) like [`Parser::try_parse_from`], then settles
+    /// what depends on where a value came from, which clap's own checks cannot tell:
+    /// `receive --no-verify` ignores `VERIFF_SHARED_SECRET`, and only an explicit `--secret`
+    /// conflicts with it.
+    ///
+    /// # Errors
+    /// A usage error, as clap reports it.
+    pub fn try_parse_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let mut command = Self::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        let mut cli = Self::from_arg_matches(&matches).map_err(|e| e.format(&mut command))?;
+        if let Some((_, sub)) = matches.subcommand() {
+            cli.command.settle_sources(sub, &mut command)?;
+        }
+        Ok(cli)
+    }
+}
+
+impl Command {
+    /// Drops values that only came from the environment where they do not apply.
+    fn settle_sources(
+        &mut self,
+        sub: &clap::ArgMatches,
+        command: &mut clap::Command,
+    ) -> Result<(), clap::Error> {
+        use clap::parser::ValueSource;
+        let from_env = |id: &str| {
+            sub.ids().any(|i| i == id) && sub.value_source(id) == Some(ValueSource::EnvVariable)
+        };
+        if let Command::Receive(r) = self
+            && r.no_verify
+            && r.secret.is_some()
+        {
+            if !from_env("secret") {
+                return Err(command.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--no-verify cannot be used with --secret: drop --secret to accept any \
+                     signature, or drop --no-verify to check them",
+                ));
+            }
+            r.secret = None;
+        }
+        Ok(())
+    }
 }
 
 /// The commands.
@@ -92,7 +143,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::try_parse_args(args) {
         Ok(cli) => cli,
         Err(e) => return report_clap_error(&e, io),
     };

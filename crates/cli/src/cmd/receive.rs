@@ -35,8 +35,9 @@ pub struct ReceiveArgs {
     /// Veriff's docs (the one `fire` uses by default).
     #[arg(long, env = "VERIFF_SHARED_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
-    /// Do not check signatures at all (accept any).
-    #[arg(long, conflicts_with = "secret")]
+    /// Do not check signatures at all (accept any). VERIFF_SHARED_SECRET is then ignored; an
+    /// explicit --secret is refused.
+    #[arg(long)]
     pub no_verify: bool,
     /// Also require `X-AUTH-CLIENT` to equal this API key.
     #[arg(long, value_name = "KEY")]

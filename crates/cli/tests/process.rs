@@ -1,0 +1,80 @@
+//! The binary as a process: what depends on the environment, on stdin and on stdout being a pipe
+//! or a full device, which the in-process tests cannot set up.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_veriff-mock");
+
+/// A process killed when the test ends, whatever happens.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `veriff-mock ARGS` with a clean environment (no `VERIFF_*` variables) plus `env`.
+fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env_remove("VERIFF_SHARED_SECRET")
+        .env_remove("VERIFF_API_KEY")
+        .env_remove("VERIFF_INTEGRATION_ID")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null());
+    c
+}
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    command(args, env).output().expect("run veriff-mock")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Starts `receive` and returns it with the first two lines it printed.
+fn receive(args: &[&str], env: &[(&str, &str)]) -> Result<(Killed, Vec<String>), String> {
+    let mut child = command(&[&["receive"], args].concat(), env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start receive");
+    let stdout = child.stdout.take().expect("piped");
+    let lines: Vec<String> = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .take(2)
+        .collect();
+    if lines.len() < 2 {
+        let out = child.wait_with_output().expect("wait");
+        return Err(stderr(&out));
+    }
+    Ok((Killed(child), lines))
+}
+
+#[test]
+fn no_verify_ignores_the_secret_of_the_environment_but_not_an_explicit_one() {
+    for value in ["x", ""] {
+        let (_receiver, lines) = receive(
+            &["--no-verify", "--port", "0"],
+            &[("VERIFF_SHARED_SECRET", value)],
+        )
+        .unwrap_or_else(|e| panic!("VERIFF_SHARED_SECRET={value:?}: {e}"));
+        assert!(lines[0].contains("NOT verifying"), "{lines:?}");
+    }
+    let out = run(
+        &["receive", "--no-verify", "--port", "0", "--secret", "s"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("--no-verify cannot be used with --secret"),
+        "{err}"
+    );
+}
