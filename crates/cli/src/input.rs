@@ -27,10 +27,17 @@ fn read_stdin() -> anyhow::Result<Vec<u8>> {
 }
 
 /// The shared secret from a flag or `VERIFF_SHARED_SECRET` (clap fills both into `given`), else
-/// `default` when the command has one.
+/// `default` when the command has one. A `VERIFF_SHARED_SECRET` set but empty never gets here
+/// (it counts as unset), so an empty key is an explicit `--secret ""`.
 pub fn secret(given: Option<&str>, default: Option<&str>) -> anyhow::Result<SharedSecret> {
     match given.or(default) {
-        Some(key) => Ok(SharedSecret::new(key)?),
+        Some(key) => SharedSecret::new(key).map_err(|_| match default {
+            Some(_) => anyhow::anyhow!(
+                "--secret is empty: pass the integration's shared secret key, or leave --secret \
+                 out to use the public test secret"
+            ),
+            None => anyhow::anyhow!("--secret is empty: pass the integration's shared secret key"),
+        }),
         None => anyhow::bail!("no shared secret key: pass --secret or set VERIFF_SHARED_SECRET"),
     }
 }

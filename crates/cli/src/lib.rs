@@ -44,9 +44,9 @@ pub struct Cli {
 
 impl Cli {
     /// Parses a command line (program name first) like [`Parser::try_parse_from`], then settles
-    /// what depends on where a value came from, which clap's own checks cannot tell:
-    /// `receive --no-verify` ignores `VERIFF_SHARED_SECRET`, and only an explicit `--secret`
-    /// conflicts with it.
+    /// what depends on where a value came from, which clap's own checks cannot tell: a
+    /// `VERIFF_*` variable set but empty counts as unset; `receive --no-verify` ignores
+    /// `VERIFF_SHARED_SECRET`, and only an explicit `--secret` conflicts with it.
     ///
     /// # Errors
     /// A usage error, as clap reports it.
@@ -76,6 +76,18 @@ impl Command {
         let from_env = |id: &str| {
             sub.ids().any(|i| i == id) && sub.value_source(id) == Some(ValueSource::EnvVariable)
         };
+        // A variable set but empty (an unset one exported as `VERIFF_SHARED_SECRET=`) counts as
+        // unset; an explicit `--secret ""` stays an error.
+        for id in ["secret", "api_key", "integration_id"] {
+            if from_env(id)
+                && sub
+                    .get_one::<String>(id)
+                    .is_some_and(|v| v.trim().is_empty())
+                && let Some(field) = self.env_field(id)
+            {
+                *field = None;
+            }
+        }
         if let Command::Receive(r) = self
             && r.no_verify
             && r.secret.is_some()
@@ -90,6 +102,24 @@ impl Command {
             r.secret = None;
         }
         Ok(())
+    }
+
+    /// The field of an argument that can come from the environment.
+    fn env_field(&mut self, id: &str) -> Option<&mut Option<String>> {
+        match (self, id) {
+            (Command::Generate(a), "secret") => Some(&mut a.secret),
+            (Command::Generate(a), "api_key") => Some(&mut a.api_key),
+            (Command::Generate(a), "integration_id") => Some(&mut a.integration_id),
+            (Command::Sign(a), "secret") => Some(&mut a.secret),
+            (Command::Verify(a), "secret") => Some(&mut a.secret),
+            (Command::Fire(a), "secret") => Some(&mut a.secret),
+            (Command::Fire(a), "api_key") => Some(&mut a.api_key),
+            (Command::Fire(a), "integration_id") => Some(&mut a.integration_id),
+            (Command::Receive(a), "secret") => Some(&mut a.secret),
+            (Command::Check(a), "secret") => Some(&mut a.secret),
+            (Command::Check(a), "api_key") => Some(&mut a.api_key),
+            _ => None,
+        }
     }
 }
 

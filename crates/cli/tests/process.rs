@@ -78,3 +78,70 @@ fn no_verify_ignores_the_secret_of_the_environment_but_not_an_explicit_one() {
         "{err}"
     );
 }
+
+#[test]
+fn a_variable_set_but_empty_counts_as_unset() {
+    let empty = [
+        ("VERIFF_SHARED_SECRET", ""),
+        ("VERIFF_API_KEY", ""),
+        ("VERIFF_INTEGRATION_ID", ""),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = dir.path().join("d.db");
+    let store = store.to_str().expect("utf-8 path");
+    for args in [
+        &["generate", "--count", "1", "--seed", "1"][..],
+        &[
+            "generate", "--count", "1", "--format", "http", "--seed", "1",
+        ],
+        &["sign", "Cargo.toml"],
+        &[
+            "demo", "--count", "1", "--seed", "1", "--no-tui", "--store", store,
+        ],
+    ] {
+        let out = run(args, &empty);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+    // Without the variables, the same output: the empty ones were taken as unset.
+    let with = run(&["sign", "Cargo.toml"], &empty);
+    assert_eq!(with.stdout, run(&["sign", "Cargo.toml"], &[]).stdout);
+    let verify = run(&["verify", "--signature", "00", "Cargo.toml"], &empty);
+    assert_eq!(verify.status.code(), Some(2));
+    assert!(
+        stderr(&verify).contains("pass --secret"),
+        "{}",
+        stderr(&verify)
+    );
+}
+
+#[test]
+fn an_explicit_empty_secret_or_key_is_refused_with_a_fix_the_command_has() {
+    for (args, fix) in [
+        (
+            &["sign", "--secret", "", "Cargo.toml"][..],
+            "leave --secret out",
+        ),
+        (&["generate", "--secret", ""], "leave --secret out"),
+        (
+            &["verify", "--secret", "", "--signature", "00", "Cargo.toml"],
+            "pass the integration's shared secret",
+        ),
+        (
+            &["check", "--to", "http://127.0.0.1:1/", "--secret", ""],
+            "leave --secret out",
+        ),
+        (
+            &["check", "--to", "http://127.0.0.1:1/", "--api-key", " "],
+            "leave --api-key out",
+        ),
+    ] {
+        let out = run(args, &[]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.contains("is empty") && err.contains(fix),
+            "{args:?}: {err}"
+        );
+    }
+}

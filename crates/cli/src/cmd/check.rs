@@ -110,6 +110,10 @@ pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         "--api-key is the shared secret itself, so no check can tell a receiver that keys the HMAC \
          with the API key from a correct one; pass the integration's API key"
     );
+    anyhow::ensure!(
+        !api_key.trim().is_empty(),
+        "--api-key is empty: pass the integration's API key, or leave --api-key out to send a test key"
+    );
     let config = CheckConfig::new(&args.to, secret)?
         .api_key(api_key)?
         .kinds(args.kind.iter().copied())

@@ -76,9 +76,8 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     if args.tui {
         fire_args.push("--tui".into());
     }
-    let cli = <crate::Cli as clap::Parser>::try_parse_from(
-        std::iter::once("veriff-mock".to_owned()).chain(fire_args),
-    )?;
+    let cli =
+        crate::Cli::try_parse_args(std::iter::once("veriff-mock".to_owned()).chain(fire_args))?;
     let crate::Command::Fire(fire_args) = cli.command else {
         anyhow::bail!("internal: demo did not build a fire command");
     };
