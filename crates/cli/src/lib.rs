@@ -297,6 +297,48 @@ mod tests {
     }
 
     #[test]
+    fn a_negative_duration_is_named_as_such_by_every_duration_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("empty.db");
+        std::fs::write(&store, b"").unwrap();
+        let store = store.to_str().unwrap();
+        let lines: &[(&[&str], &str)] = &[
+            (&["fire", "--timeout", "-1s"], "'--timeout"),
+            (&["fire", "--connect-timeout", "-1s"], "'--connect-timeout"),
+            (&["fire", "--retry-schedule", "5s,-1s"], "--retry-schedule"),
+            (&["receive", "--delay", "-1s"], "'--delay"),
+            (&["resend", "1", "--timeout", "-1s"], "'--timeout"),
+            (
+                &["resend", "1", "--store", store, "--retry-schedule", "-1s"],
+                "--retry-schedule",
+            ),
+            (
+                &["check", "--to", "http://127.0.0.1:1/", "--timeout", "-1s"],
+                "'--timeout",
+            ),
+        ];
+        for (line, flag) in lines {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let mut io = Io {
+                out: &mut out,
+                err: &mut err,
+                terminal: false,
+            };
+            let code = main_with(
+                std::iter::once("veriff-mock").chain(line.iter().copied()),
+                &mut io,
+            );
+            let err = String::from_utf8_lossy(&err);
+            assert_eq!(code, 2, "{line:?}: {err}");
+            assert_eq!(err.lines().count(), 1, "{line:?}: {err}");
+            assert!(
+                err.contains(flag) && err.contains("durations cannot be negative"),
+                "{line:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn every_flag_parses_into_its_field() {
         let lines: &[&[&str]] = &[
             &[

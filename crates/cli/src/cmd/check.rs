@@ -68,7 +68,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = CheckOutput::Text)]
     pub output: CheckOutput,
     /// Time each answer must come within, e.g. `2s`, `500ms`.
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "2s")]
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, allow_hyphen_values = true, default_value = "2s")]
     pub timeout: Duration,
     /// Requests in flight at once. The default, 1, suits every receiver, one that serves one
     /// request at a time included (a sync worker, `php -S`); more finishes sooner against one

@@ -50,7 +50,7 @@ pub struct ReceiveArgs {
     #[arg(long, value_name = "LIST", value_parser = parse_sequence)]
     pub status_sequence: Option<StatusSequence>,
     /// Wait this long before answering, e.g. `200ms`, `2s`.
-    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, allow_hyphen_values = true)]
     pub delay: Option<Duration>,
     /// Close this fraction (0..1) of connections without answering.
     #[arg(long, value_name = "F", default_value_t = 0.0)]
@@ -81,9 +81,17 @@ fn parse_sequence(s: &str) -> Result<StatusSequence, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Parses `500ms`, `5s`, `1m`, `2h`, `1d`.
+/// Parses `500ms`, `5s`, `1m`, `2h`, `1d`. Duration flags take values starting with `-`
+/// (`allow_hyphen_values`), so that a negative one gets here and is named as such.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim())
+    let s = s.trim();
+    if s.starts_with("--") {
+        return Err("a flag, not a duration: give the flag a value, e.g. 500ms, 5s, 1m".to_owned());
+    }
+    if s.starts_with('-') {
+        return Err("durations cannot be negative; write e.g. 500ms, 5s, 1m, 2h, 1d".to_owned());
+    }
+    humantime::parse_duration(s)
         .map_err(|e| format!("{s:?} is not a duration ({e}); write e.g. 500ms, 5s, 1m, 2h, 1d"))
 }
 

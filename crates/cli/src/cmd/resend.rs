@@ -30,10 +30,15 @@ pub struct ResendArgs {
     pub store: PathBuf,
     /// Retry a resend that is not acknowledged per this schedule (`none` by default: one
     /// attempt each). Exit 1 when some delivery is still not acknowledged.
-    #[arg(long, value_name = "veriff|none|LIST", default_value = "none")]
+    #[arg(
+        long,
+        value_name = "veriff|none|LIST",
+        allow_hyphen_values = true,
+        default_value = "none"
+    )]
     pub retry_schedule: String,
     /// Time limit of one attempt.
-    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration, allow_hyphen_values = true)]
     pub timeout: Duration,
     /// Output.
     #[arg(long, value_enum, default_value_t = Output::Text)]

@@ -93,7 +93,12 @@ pub struct FireArgs {
     pub rate: Option<f64>,
     /// `veriff` (success is HTTP 200 only; retry hourly for 7 days), `none`, or a list of waits
     /// such as `5s,1m,10m`.
-    #[arg(long, value_name = "veriff|none|LIST", default_value = "veriff")]
+    #[arg(
+        long,
+        value_name = "veriff|none|LIST",
+        allow_hyphen_values = true,
+        default_value = "veriff"
+    )]
     pub retry_schedule: String,
     /// Divide every wait (retries and scenario gaps) by this: 3600 turns an hour into a second.
     #[arg(long, value_name = "X", default_value_t = 1.0)]
@@ -105,10 +110,10 @@ pub struct FireArgs {
     #[arg(long, value_name = "F")]
     pub jitter: Option<f64>,
     /// Time limit of one attempt (connect, send, response).
-    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration, allow_hyphen_values = true)]
     pub timeout: Duration,
     /// Time limit of the TCP connect.
-    #[arg(long, value_name = "DUR", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DUR", default_value = "10s", value_parser = parse_duration, allow_hyphen_values = true)]
     pub connect_timeout: Duration,
     /// Accept any TLS certificate (self-signed development certificates).
     #[arg(long)]
@@ -510,6 +515,12 @@ pub fn parse_retry(s: &str) -> anyhow::Result<RetryPolicy> {
         "veriff" => Ok(RetryPolicy::veriff()),
         "none" => Ok(RetryPolicy::none()),
         list => {
+            if let Some(negative) = list.split(',').map(str::trim).find(|t| t.starts_with('-')) {
+                anyhow::bail!(
+                    "--retry-schedule: durations cannot be negative ({negative}); write veriff, \
+                     none, or a list like 5s,1m,10m"
+                );
+            }
             let delays = list
                 .split(',')
                 .map(|t| veriff_mock_send::parse_duration(t.trim()))
