@@ -393,8 +393,19 @@ pub struct ReceiverConfig {
 
 impl fmt::Display for ReceiverConfig {
     /// One line: `listening on http://127.0.0.1:PORT/, verifying X-HMAC-SIGNATURE; status sequence 500,500,200 per payload`.
+    /// An unspecified address (`0.0.0.0`, `::`) is named as bound, with the URL to use from
+    /// this machine.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "listening on {}", crate::server::url_for(self.addr))?;
+        let url = crate::server::url_for(self.addr);
+        if self.addr.ip().is_unspecified() {
+            write!(
+                f,
+                "listening on {} (every interface: reachable from other machines; {url} from this one)",
+                self.addr
+            )?;
+        } else {
+            write!(f, "listening on {url}")?;
+        }
         if self.verifies_signatures {
             f.write_str(", verifying X-HMAC-SIGNATURE")?;
         } else {
@@ -457,6 +468,30 @@ mod tests {
             parse_status_sequence("500,99"),
             Err(ReceiverError::InvalidStatus { value: 99, .. })
         ));
+    }
+
+    #[test]
+    fn an_address_of_every_interface_is_named_as_bound_with_a_usable_url() {
+        let line = |addr: &str| {
+            Receiver::builder()
+                .config(addr.parse().unwrap())
+                .to_string()
+        };
+        let all = line("0.0.0.0:8080");
+        assert!(
+            all.starts_with(
+                "listening on 0.0.0.0:8080 (every interface: reachable from other machines; \
+                 http://127.0.0.1:8080/ from this one)"
+            ),
+            "{all}"
+        );
+        let all6 = line("[::]:8080");
+        assert!(
+            all6.starts_with("listening on [::]:8080 (every interface")
+                && all6.contains("http://[::1]:8080/"),
+            "{all6}"
+        );
+        assert!(line("127.0.0.1:8080").starts_with("listening on http://127.0.0.1:8080/,"));
     }
 
     #[test]

@@ -28,7 +28,8 @@ pub struct ReceiveArgs {
     /// Port to listen on; 0 picks a free one (printed).
     #[arg(long, short, default_value_t = 8080)]
     pub port: u16,
-    /// Address to bind. Default 127.0.0.1 (this machine only).
+    /// Address to bind. Default 127.0.0.1 (this machine only); 0.0.0.0 or :: listens on every
+    /// interface, reachable from other machines.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     pub bind: IpAddr,
     /// Shared secret key the signatures are checked with. Default: the public test secret of
