@@ -387,6 +387,26 @@ fn an_unreachable_receiver_is_a_failed_check_and_bad_arguments_are_usage_errors(
 }
 
 #[test]
+fn more_cases_than_the_maximum_is_a_usage_error_said_at_once() {
+    let started = std::time::Instant::now();
+    let out = support::run(&[
+        "check",
+        "--to",
+        "http://127.0.0.1:1/",
+        "--cases",
+        "100000000",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("maximum of 10000") && out.stderr.contains("--cases 10000"),
+        "{}",
+        out.stderr
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
 fn receive_accepts_a_flaw_name_and_refuses_an_unknown_one() {
     let out = support::run(&["receive", "--flaw", "sloppy"]);
     assert_eq!(out.code, 2);

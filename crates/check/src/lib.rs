@@ -58,6 +58,10 @@ pub const DEFAULT_CONCURRENCY: usize = 1;
 pub const MAX_CONCURRENCY: usize = 1_024;
 /// Default number of randomized cases in each property phase.
 pub const DEFAULT_CASES: u32 = 64;
+/// The most randomized cases per property phase that [`CheckConfig::cases`] allows. Each case
+/// is a request, and every exchange and mangled body is kept for the report (tens of megabytes
+/// at this count); more cases would take hours one request at a time and find little more.
+pub const MAX_CASES: u32 = 10_000;
 /// The API key sent in `X-AUTH-CLIENT` when none is given (also the key the
 /// `signature/api-key-as-secret` check signs with).
 pub const DEFAULT_API_KEY: &str = "00000000-0000-4000-8000-000000000000";
@@ -177,9 +181,10 @@ impl CheckConfig {
         self
     }
 
-    /// Randomized cases in each property phase (0 skips both property checks' requests).
+    /// Randomized cases in each property phase (0 skips both property checks' requests; more
+    /// than [`MAX_CASES`] is taken as [`MAX_CASES`]).
     pub fn cases(mut self, cases: u32) -> Self {
-        self.cases = cases;
+        self.cases = cases.min(MAX_CASES);
         self
     }
 
@@ -352,5 +357,18 @@ pub async fn run(config: &CheckConfig) -> Report {
         timeout: config.timeout,
         checks,
         elapsed: started.elapsed(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn more_cases_than_the_maximum_are_taken_as_the_maximum() {
+        let secret = SharedSecret::new("s").unwrap();
+        let config = CheckConfig::new("http://127.0.0.1:1/", secret).unwrap();
+        assert_eq!(config.clone().cases(u32::MAX).get_cases(), MAX_CASES);
+        assert_eq!(config.cases(7).get_cases(), 7);
     }
 }

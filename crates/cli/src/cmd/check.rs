@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use veriff_mock_check::{CheckConfig, DEFAULT_CASES, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
+use veriff_mock_check::{
+    CheckConfig, DEFAULT_CASES, DEFAULT_CONCURRENCY, MAX_CASES, MAX_CONCURRENCY,
+};
 use veriff_mock_contract::Kind;
 
 use crate::cmd::receive::parse_duration;
@@ -55,7 +57,8 @@ pub struct CheckArgs {
     /// Only these kinds (repeat the flag); all when not given.
     #[arg(long, short, value_name = "KIND", value_parser = parse_kind)]
     pub kind: Vec<Kind>,
-    /// Randomized valid payloads, and as many broken ones, in the property phase (0 skips it).
+    /// Randomized valid payloads, and as many broken ones, in the property phase (0 skips it;
+    /// at most 10000).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CASES)]
     pub cases: u32,
     /// Seed of every payload sent, so a run can be replayed.
@@ -98,6 +101,12 @@ pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     anyhow::ensure!(
         (1..=MAX_CONCURRENCY).contains(&args.concurrency),
         "--concurrency must be between 1 and {MAX_CONCURRENCY}, e.g. 1 (one request at a time)"
+    );
+    anyhow::ensure!(
+        args.cases <= MAX_CASES,
+        "--cases {} is more than the maximum of {MAX_CASES}: pass --cases {MAX_CASES} or fewer \
+         (each case is a request)",
+        args.cases
     );
     let secret = secret(args.secret.as_deref(), Some(DEFAULT_SECRET))?;
     let api_key = args.api_key.as_deref().unwrap_or(DEFAULT_API_KEY);
