@@ -177,6 +177,13 @@ where
         Ok(cli) => cli,
         Err(e) => return report_clap_error(&e, io),
     };
+    let mut out = DataOut(&mut *io.out);
+    let mut io = Io {
+        out: &mut out,
+        err: &mut *io.err,
+        terminal: io.terminal,
+    };
+    let io = &mut io;
     match run(cli, io) {
         Ok(code) => code,
         Err(error) => {
@@ -186,11 +193,41 @@ where
     }
 }
 
+/// The data output, whose errors say it was stdout that could not be written (a full disk, a
+/// closed pipe), in every command. The kind of error is kept, so a closed pipe is still told
+/// apart.
+struct DataOut<'a>(&'a mut dyn Write);
+
+impl DataOut<'_> {
+    fn label(e: std::io::Error) -> std::io::Error {
+        std::io::Error::new(e.kind(), format!("cannot write to stdout: {e}"))
+    }
+}
+
+impl Write for DataOut<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(Self::label)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(buf).map_err(Self::label)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(Self::label)
+    }
+}
+
 fn report_clap_error(e: &clap::Error, io: &mut Io<'_>) -> u8 {
     use clap::error::ErrorKind;
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-        let _ = write!(io.out, "{}", e.render());
-        return 0;
+        return match write!(io.out, "{}", e.render()).and_then(|()| io.out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                let _ = writeln!(io.err, "veriff-mock: cannot write to stdout: {e}");
+                2
+            }
+            _ => 0,
+        };
     }
     if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
         let _ = write!(io.err, "{}", e.render());

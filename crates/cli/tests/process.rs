@@ -145,3 +145,51 @@ fn an_explicit_empty_secret_or_key_is_refused_with_a_fix_the_command_has() {
         );
     }
 }
+
+#[test]
+fn a_full_stdout_is_named_by_every_command_that_writes_data() {
+    let full = std::path::Path::new("/dev/full");
+    if !full.exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = dir.path().join("d.db");
+    let store = store.to_str().expect("utf-8 path");
+    let fire = [
+        "fire",
+        "--to",
+        "http://127.0.0.1:1/",
+        "--kind",
+        "decision",
+        "--count",
+        "1",
+        "--retry-schedule",
+        "none",
+        "--no-tui",
+        "--seed",
+        "1",
+        "--store",
+        store,
+    ];
+    for (args, code) in [
+        (&["sign", "Cargo.toml"][..], 2),
+        (&["generate", "--seed", "1"], 2),
+        (&["check", "--to", "http://127.0.0.1:1/", "--cases", "0"], 2),
+        (&["receive", "--port", "0"], 2),
+        // The run goes on (its record is the store) and ends as the deliveries do.
+        (&fire, 1),
+        (&["resend", "1", "--store", store], 2),
+        (&["--help"], 2),
+    ] {
+        let out = command(args, &[])
+            .stdout(std::fs::File::create(full).expect("open /dev/full"))
+            .output()
+            .expect("run veriff-mock");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(
+            err.contains("cannot write to stdout: No space left on device"),
+            "{args:?}: {err}"
+        );
+    }
+}

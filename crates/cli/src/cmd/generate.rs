@@ -262,7 +262,8 @@ fn write_stdout(
     match result {
         // A closed pipe (`| head`) is not an error.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("cannot write to stdout"),
+        // The error says it was stdout (see `main_with`).
+        other => other.map_err(Into::into),
     }
 }
 

@@ -918,7 +918,7 @@ pub(crate) async fn print_events_where(
         buf.clear();
         if let Err(e) = written {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
-                writeln!(io.err, "veriff-mock: cannot write the output: {e}")?;
+                writeln!(io.err, "veriff-mock: {e}")?;
             }
             broken = true;
         }
