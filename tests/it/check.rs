@@ -387,6 +387,23 @@ fn an_unreachable_receiver_is_a_failed_check_and_bad_arguments_are_usage_errors(
 }
 
 #[test]
+fn a_bad_url_is_named_as_fire_names_it() {
+    for url in [
+        "http://",
+        "https:///path",
+        "ftp://example.com/",
+        "http://127.0.0.1:99999/",
+    ] {
+        let check = support::run(&["check", "--to", url]);
+        let fire = support::run(&["fire", "--to", url, "--no-tui"]);
+        assert_eq!(check.code, 2, "{url}: {}", check.stderr);
+        assert_eq!(check.stderr, fire.stderr, "{url}");
+    }
+    let out = support::run(&["check", "--to", "http://"]);
+    assert!(out.stderr.contains("has no host"), "{}", out.stderr);
+}
+
+#[test]
 fn more_cases_than_the_maximum_is_a_usage_error_said_at_once() {
     let started = std::time::Instant::now();
     let out = support::run(&[

@@ -94,6 +94,8 @@ fn parse_kind(s: &str) -> Result<Kind, String> {
 
 /// Runs the suite; exit code 0 when every check passed, 1 otherwise.
 pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
+    // The same words as fire's for the same mistake.
+    crate::config::check_url(&args.to, "--to")?;
     anyhow::ensure!(
         !args.timeout.is_zero(),
         "--timeout must be longer than 0, e.g. 2s"
