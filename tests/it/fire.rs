@@ -633,10 +633,23 @@ fn resend_delivers_the_stored_bytes_again_as_manual() {
         ),
         2
     );
-    assert_eq!(
-        run(&["resend", "99", "--store", s]).code,
-        1,
-        "an unknown id is a failure"
+    let unknown = run(&["resend", "99", "--store", s]);
+    assert_eq!(unknown.code, 1, "an unknown id is a failure");
+    // Said on stderr, with what to do; the data stream keeps only the summary.
+    assert!(
+        unknown.stderr.contains("#99 is not in the store") && unknown.stderr.contains("--store"),
+        "{}",
+        unknown.stderr
+    );
+    let stdout = unknown.stdout_text();
+    assert!(!stdout.contains("#99"), "{stdout}");
+    // NDJSON keeps its documented `not_found` event.
+    let ndjson = run(&["resend", "99", "--store", s, "--output", "ndjson"]);
+    assert_eq!(ndjson.code, 1);
+    assert!(
+        ndjson.stdout_text().contains(r#""type":"not_found""#),
+        "{}",
+        ndjson.stdout_text()
     );
 }
 

@@ -894,7 +894,16 @@ pub(crate) async fn print_events_where(
     while let Some(first) = events.recv().await {
         let mut next = Some(first);
         while let Some(event) = next.take() {
-            if !broken && keep(&event) {
+            if let (Output::Text, veriff_mock_send::DeliveryEvent::NotFound { id }) =
+                (output, &event)
+            {
+                // A diagnostic, not data: NDJSON has its `not_found` event for it.
+                writeln!(
+                    io.err,
+                    "veriff-mock: #{id} is not in the store: check the id (the #N of fire's \
+                     output), or pass the store it is in with --store PATH"
+                )?;
+            } else if !broken && keep(&event) {
                 let written = match output {
                     Output::Ndjson => serde_json::to_writer(&mut buf, &event.ndjson())
                         .map_err(std::io::Error::from)
