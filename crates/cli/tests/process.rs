@@ -193,3 +193,27 @@ fn a_full_stdout_is_named_by_every_command_that_writes_data() {
         );
     }
 }
+
+#[test]
+fn generate_into_a_closed_pipe_does_not_claim_it_wrote_everything() {
+    let mut child = command(&["generate", "--count", "100000000"], &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start generate");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut first)
+        .expect("a first line");
+    assert!(first.starts_with('{'), "{first}");
+    // The reader is gone (as with `| head -1`).
+    let out = child.wait_with_output().expect("wait");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("generated 100000000"), "{err}");
+    assert!(
+        err.contains("stdout was closed") && err.contains("pass --seed"),
+        "{err}"
+    );
+}

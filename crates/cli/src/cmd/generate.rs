@@ -146,16 +146,26 @@ pub fn run(args: &GenerateArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         .legacy_signature(args.legacy_signature),
     };
     let progress = progress_bar(args.count);
-    match &args.out {
-        Some(dir) => write_files(&generator, args, &signing, dir, &progress)?,
+    let complete = match &args.out {
+        Some(dir) => {
+            write_files(&generator, args, &signing, dir, &progress)?;
+            true
+        }
         None => write_stdout(&generator, args, &signing, &progress, io.out)?,
-    }
+    };
     progress.finish_and_clear();
-    if !seed_given {
+    if !seed_given && complete {
         writeln!(
             io.err,
             "generated {} {} payload(s) with seed {seed}; pass --seed {seed} to repeat",
             args.count, args.kind
+        )?;
+    } else if !seed_given {
+        // How many the reader got is not known (pipes buffer): only that it stopped reading.
+        writeln!(
+            io.err,
+            "stopped early: stdout was closed; the {} payloads had seed {seed}; pass --seed {seed} to repeat",
+            args.kind
         )?;
     }
     Ok(0)
@@ -219,13 +229,14 @@ fn http_request(p: &Payload, to: &str, signing: &Signing) -> String {
     )
 }
 
+/// Writes every payload to stdout: false when the reader closed it first.
 fn write_stdout(
     generator: &Generator,
     args: &GenerateArgs,
     signing: &Signing,
     progress: &indicatif::ProgressBar,
     out: &mut dyn Write,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let mut out = BufWriter::with_capacity(1 << 16, out);
     let result = (|| -> io::Result<()> {
         if args.format == Format::Json {
@@ -260,10 +271,11 @@ fn write_stdout(
         out.flush()
     })();
     match result {
-        // A closed pipe (`| head`) is not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Ok(()) => Ok(true),
+        // A closed pipe (`| head`) is not an error, but the run did not end.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
         // The error says it was stdout (see `main_with`).
-        other => other.map_err(Into::into),
+        Err(e) => Err(e.into()),
     }
 }
 
