@@ -141,3 +141,43 @@ fn the_secret_never_shows_in_help_or_errors() {
     ]);
     assert!(!out.stderr.contains("s3cr3t-value"), "{}", out.stderr);
 }
+
+#[test]
+fn an_empty_body_is_signed_with_a_warning_and_named_when_it_does_not_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, b"").unwrap();
+    let empty = empty.to_str().unwrap();
+
+    let signed = run(&["sign", "--secret", "s", empty]);
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    assert_eq!(signed.stdout_text().trim().len(), 64);
+    assert_eq!(signed.stderr.lines().count(), 1, "{}", signed.stderr);
+    assert!(
+        signed.stderr.contains("warning: the body is empty"),
+        "{}",
+        signed.stderr
+    );
+
+    // The signature of another body, checked against the empty one.
+    let other = run(&["sign", "--secret", "s", "Cargo.toml"]).stdout_text();
+    let out = run(&[
+        "verify",
+        "--secret",
+        "s",
+        "--signature",
+        other.trim(),
+        empty,
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("does not match") && out.stderr.contains("the body is empty"),
+        "{}",
+        out.stderr
+    );
+    // An empty body whose signature matches is valid, and said so plainly.
+    let own = signed.stdout_text();
+    let valid = run(&["verify", "--secret", "s", "--signature", own.trim(), empty]);
+    assert_eq!(valid.code, 0, "{}", valid.stderr);
+}

@@ -217,3 +217,25 @@ fn generate_into_a_closed_pipe_does_not_claim_it_wrote_everything() {
         "{err}"
     );
 }
+
+#[test]
+fn an_empty_stdin_is_named_by_sign_and_verify() {
+    let sign = run(&["sign"], &[]);
+    assert_eq!(sign.status.code(), Some(0), "{}", stderr(&sign));
+    assert!(
+        stderr(&sign).contains("the body is empty (0 bytes from stdin)"),
+        "{}",
+        stderr(&sign)
+    );
+    let verify = run(
+        &["verify", "--secret", "s", "--signature", &"0".repeat(64)],
+        &[],
+    );
+    assert_eq!(verify.status.code(), Some(1), "{}", stderr(&verify));
+    assert!(
+        stderr(&verify)
+            .contains("the body is empty (0 bytes from stdin): was it read elsewhere first?"),
+        "{}",
+        stderr(&verify)
+    );
+}

@@ -1,6 +1,6 @@
 //! `sign` and `verify`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use veriff_mock_contract::{VerifyError, explain_mismatch, sign_hex, verify};
@@ -34,9 +34,25 @@ pub struct VerifyArgs {
     pub file: Option<PathBuf>,
 }
 
+/// Where the body came from, for messages: `stdin` or the file's path.
+fn source(file: Option<&Path>) -> String {
+    match file {
+        Some(p) if p != Path::new("-") => p.display().to_string(),
+        _ => "stdin".to_owned(),
+    }
+}
+
 pub fn run_sign(args: &SignArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     let secret = secret(args.secret.as_deref(), Some(DEFAULT_SECRET))?;
     let body = read_body(args.file.as_deref())?;
+    if body.is_empty() {
+        writeln!(
+            io.err,
+            "veriff-mock: warning: the body is empty (0 bytes from {}); this signs an empty body: \
+             pipe the body in or pass its file",
+            source(args.file.as_deref())
+        )?;
+    }
     writeln!(io.out, "{}", sign_hex(&secret, &body))?;
     Ok(0)
 }
@@ -51,7 +67,13 @@ pub fn run_verify(args: &VerifyArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         }
         Err(error) => {
             let mut message = format!("invalid: {error}");
-            if error == VerifyError::Mismatch
+            if body.is_empty() && error == VerifyError::Mismatch {
+                message.push_str(&format!(
+                    "; the body is empty (0 bytes from {}): was it read elsewhere first? pass \
+                     the body as received",
+                    source(args.file.as_deref())
+                ));
+            } else if error == VerifyError::Mismatch
                 && let Some(hint) = explain_mismatch(&secret, &body, &args.signature)
             {
                 message.push_str(&format!("; hint: {hint}"));
