@@ -520,6 +520,10 @@ fn usage_and_config_errors_are_one_line_and_exit_2() {
         (&["fire", "--time-scale", "0", "--store", s], "time-scale"),
         (&["fire", "--tamper-rate", "2", "--store", s], "tamper-rate"),
         (&["fire", "--secret", "", "--store", s], "empty"),
+        (
+            &["fire", "--api-key", "", "--store", s],
+            "--api-key is empty: pass the integration's API key",
+        ),
         (&["fire", "--concurrency", "0", "--store", s], "concurrency"),
         (&["fire", "--timeout", "0s", "--store", s], "--timeout"),
         (

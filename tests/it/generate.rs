@@ -303,6 +303,10 @@ fn bad_input_is_one_line_and_exit_2() {
         (&["generate", "--set", "verification.status"], "PATH=VALUE"),
         (&["generate", "--set", "=1"], "invalid override"),
         (&["generate", "--secret", "", "--format", "http"], "empty"),
+        (
+            &["generate", "--api-key", " ", "--format", "http"],
+            "--api-key is empty",
+        ),
         (&["generate", "--count", "-3"], "-3"),
         (
             &["generate", "--out", file.path().to_str().unwrap()],

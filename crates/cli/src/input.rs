@@ -26,6 +26,22 @@ fn read_stdin() -> anyhow::Result<Vec<u8>> {
     Ok(body)
 }
 
+/// The API key for `X-AUTH-CLIENT`: the one given, else the test key. An empty one would send
+/// an empty header, which no receiver can match to an integration.
+///
+/// # Errors
+/// When the key given is empty or blank.
+pub fn api_key(given: Option<&str>) -> anyhow::Result<String> {
+    match given {
+        Some(key) if key.trim().is_empty() => anyhow::bail!(
+            "--api-key is empty: pass the integration's API key, or leave --api-key out to send a \
+             test key"
+        ),
+        Some(key) => Ok(key.to_owned()),
+        None => Ok(crate::DEFAULT_API_KEY.to_owned()),
+    }
+}
+
 /// The shared secret from a flag or `VERIFF_SHARED_SECRET` (clap fills both into `given`), else
 /// `default` when the command has one. A `VERIFF_SHARED_SECRET` set but empty never gets here
 /// (it counts as unset), so an empty key is an explicit `--secret ""`.

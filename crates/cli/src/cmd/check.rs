@@ -12,7 +12,7 @@ use veriff_mock_contract::Kind;
 
 use crate::cmd::receive::parse_duration;
 use crate::input::secret;
-use crate::{DEFAULT_API_KEY, DEFAULT_SECRET, Io};
+use crate::{DEFAULT_SECRET, Io};
 
 /// How the report is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -111,7 +111,8 @@ pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         args.cases
     );
     let secret = secret(args.secret.as_deref(), Some(DEFAULT_SECRET))?;
-    let api_key = args.api_key.as_deref().unwrap_or(DEFAULT_API_KEY);
+    let api_key = crate::input::api_key(args.api_key.as_deref())?;
+    let api_key = api_key.as_str();
     // Compared through what each signs, so the secret itself is never handled as text here.
     let same = veriff_mock_contract::SharedSecret::new(api_key).is_ok_and(|key| {
         veriff_mock_contract::sign_hex(&key, b"") == veriff_mock_contract::sign_hex(&secret, b"")
@@ -120,10 +121,6 @@ pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         !same,
         "--api-key is the shared secret itself, so no check can tell a receiver that keys the HMAC \
          with the API key from a correct one; pass the integration's API key"
-    );
-    anyhow::ensure!(
-        !api_key.trim().is_empty(),
-        "--api-key is empty: pass the integration's API key, or leave --api-key out to send a test key"
     );
     let config = CheckConfig::new(&args.to, secret)?
         .api_key(api_key)?

@@ -11,7 +11,7 @@ use veriff_mock_gen::{Generator, Payload, SetOverride};
 use veriff_mock_send::Signer;
 
 use crate::input::secret;
-use crate::{DEFAULT_API_KEY, DEFAULT_INTEGRATION_ID, DEFAULT_SECRET, Io};
+use crate::{DEFAULT_INTEGRATION_ID, DEFAULT_SECRET, Io};
 
 /// Output formats of `generate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -127,7 +127,7 @@ pub fn run(args: &GenerateArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         generator = generator.status(status)?;
     }
     let generator = generator.overrides(args.sets.clone())?;
-    let api_key = args.api_key.as_deref().unwrap_or(DEFAULT_API_KEY);
+    let api_key = crate::input::api_key(args.api_key.as_deref())?;
     // An empty value (an unset variable exported as `VERIFF_INTEGRATION_ID=`) means the default.
     let integration_id = args
         .integration_id
@@ -139,7 +139,7 @@ pub fn run(args: &GenerateArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     let signing = Signing {
         signer: Signer::new(
             secret(args.secret.as_deref(), Some(DEFAULT_SECRET))?,
-            api_key,
+            &api_key,
         )?
         .vrf_headers(args.vrf_headers)
         .integration_id(integration_id)?
