@@ -112,6 +112,21 @@ pub(crate) struct Identity {
     pub(crate) unread: Unread,
 }
 
+impl Doc {
+    /// A document of `spec` numbered `number`, its dates all `today` until they are drawn.
+    fn new(spec: &'static DocSpec, number: String, today: Date) -> Self {
+        Self {
+            spec,
+            number,
+            valid_from: today,
+            valid_until: today,
+            first_issue: None,
+            issue_number: None,
+            categories: Vec::new(),
+        }
+    }
+}
+
 impl Identity {
     /// `Surname1 Surname2` or `Surname`.
     pub(crate) fn last(&self) -> String {
@@ -408,15 +423,7 @@ fn other_document(rng: &mut Rand, p: &mut Identity, today: Date) {
         Some(pattern) => rng.pattern(pattern),
         None => ids::nie(rng),
     };
-    p.doc = Doc {
-        spec,
-        number,
-        valid_from: today,
-        valid_until: today,
-        first_issue: None,
-        issue_number: None,
-        categories: Vec::new(),
-    };
+    p.doc = Doc::new(spec, number, today);
     let validity_days = i64::from(spec.years) * 365;
     let from = (today.days() - rng.range(20, validity_days - 20)).max(p.min_issue().days());
     p.doc.valid_from = Date::from_days(from);
@@ -491,15 +498,7 @@ fn draw_person(rng: &mut Rand, country: &'static Country, today: Date) -> Identi
         unit,
         postcode,
         house_in_street: false,
-        doc: Doc {
-            spec,
-            number,
-            valid_from: today,
-            valid_until: today,
-            first_issue: None,
-            issue_number: None,
-            categories: Vec::new(),
-        },
+        doc: Doc::new(spec, number, today),
         unread: Unread::default(),
     };
     // Valid on the decision day: issued between 20 days and (validity - 20 days) ago, never before
