@@ -159,6 +159,25 @@ fn resume_from_a_store_that_is_not_there_is_a_usage_error() {
     assert!(err.contains("--store PATH"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(!db.exists(), "resume must not create a store");
+
+    // Given a target too.
+    let out = Command::new(BIN)
+        .args([
+            "fire",
+            "--resume",
+            "--no-tui",
+            "--to",
+            "http://127.0.0.1:1/",
+            "--store",
+            db.to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no delivery store at"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!db.exists(), "resume must not create a store");
 }
 
 /// Starts a run against the embedded receiver whose expired sessions stay pending for minutes,

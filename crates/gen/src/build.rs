@@ -669,10 +669,13 @@ fn watchlist(session: &Session, status: &str, rng: &mut Rand, options: Options) 
     } else {
         Vec::new()
     };
-    // Ongoing monitoring: about one result in five is a later re-screening, days to months after
-    // the decision (drawn last, so the earlier draws stay as they were).
+    // Ongoing monitoring: about one result in five is a later re-screening, two weeks to half a
+    // year after the decision (drawn last, so the earlier draws stay as they were). Later than
+    // any webhook of the session itself (an expired session's, a week on), so that `fire` can
+    // date a run by those.
     let check_type = if !options.initial_watchlist && rng.pct(20) {
-        created_ms = session.decided_ms + rng.range(DAY_MS, 180 * DAY_MS) + rng.range(0, DAY_MS);
+        created_ms =
+            session.decided_ms + rng.range(14 * DAY_MS, 180 * DAY_MS) + rng.range(0, DAY_MS);
         sent_ms = created_ms + rng.range(100, 2_000);
         CheckType::UpdatedResult
     } else {

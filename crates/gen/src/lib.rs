@@ -91,7 +91,7 @@
 //!   (with `reasonCode: null`). `createdAt` is 10 min–3 days after the decision.
 //! - **Watchlist**: `possible_match` has 1–3 hits and `totalHits` is their number (0 for
 //!   `no_match`); `countries` are English country names; listings from well-known public lists.
-//!   About 20% of results are `updated_result` (ongoing monitoring), created 1–180 days after the
+//!   About 20% of results are `updated_result` (ongoing monitoring), created 14–180 days after the
 //!   decision; the rest are `initial_result`, seconds after it. The `aml` scenario sends its own
 //!   `initial_result` and, later, `updated_result`.
 //! - **Full Auto** follows the contract doc §4.5; `decisionScore` 0.85–1 approved, 0.3–0.6
