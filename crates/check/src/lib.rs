@@ -46,7 +46,7 @@ use veriff_mock_contract::{Kind, SharedSecret};
 
 pub use probes::{CHECKS, CheckInfo};
 pub use report::{Repro, curl_command, human};
-pub use target::Outcome;
+pub use target::{Outcome, TLS_FAILED};
 
 /// Default time a receiver gets to answer each request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);

@@ -148,6 +148,8 @@ const EXACTLY_200: &str = "answer exactly 200: Veriff counts only HTTP 200 as de
 const SIGNATURE_REJECTED: &str = "a correctly signed body was rejected: verify X-HMAC-SIGNATURE (not the legacy X-SIGNATURE) with the shared secret key (not the API key), over the raw body bytes as received";
 /// The hint for a request that got no answer, and not for want of time.
 const NO_ANSWER: &str = "answer every request: the connection failed before an answer (is the receiver running at this URL? did it crash on this body?)";
+/// The hint for a request that never got past the TLS handshake.
+const TLS_HINT: &str = "fix the TLS setup as said: the receiver never saw this request";
 /// The hint for a correctly signed body answered 409 Conflict: taken for a repeat.
 const CONFLICT: &str = "409 Conflict: the receiver took this for a repeat; Veriff sends the same webhook again when it retries, and ids (attemptId, sessionId) recur across a session's webhooks: answer 200 to a repeat and do not require unique ids";
 /// The hint for a re-formatted body refused with a status that is not a signature rejection.
@@ -184,6 +186,7 @@ pub(crate) fn answer_hint(outcome: &Outcome) -> Option<&'static str> {
     match outcome {
         Outcome::TimedOut(_) => Some(info("delivery/response-time").fix),
         Outcome::Transport(_) => Some(NO_ANSWER),
+        Outcome::Tls(_) => Some(TLS_HINT),
         Outcome::Answered { status, .. } if *status != 200 && (200..300).contains(status) => {
             Some(EXACTLY_200)
         }

@@ -33,6 +33,8 @@ pub enum Outcome {
     TimedOut(Duration),
     /// Could not connect, or the connection broke before an answer.
     Transport(String),
+    /// The TLS handshake failed: what it means and how to fix it. Nothing was sent.
+    Tls(String),
 }
 
 impl Outcome {
@@ -59,9 +61,13 @@ impl fmt::Display for Outcome {
             Outcome::Answered { status, body } => write!(f, "answered {status} {body}"),
             Outcome::TimedOut(t) => write!(f, "no answer within {}", crate::report::human(*t)),
             Outcome::Transport(e) => write!(f, "no answer: {e}"),
+            Outcome::Tls(advice) => write!(f, "{TLS_FAILED}: {advice}"),
         }
     }
 }
+
+/// How an [`Outcome::Tls`] begins, so that a report can tell one from its text.
+pub const TLS_FAILED: &str = "no answer, the TLS handshake failed";
 
 /// How the checks connect: TCP, and rustls for `https` (the delivery engine's connector).
 pub(crate) type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
@@ -139,7 +145,12 @@ impl Target {
         };
         let response = match self.client.request(request).await {
             Ok(r) => r,
-            Err(e) => return Outcome::Transport(describe(&e)),
+            Err(e) => {
+                return match veriff_mock_send::tls_failure(&e) {
+                    Some(advice) => Outcome::Tls(advice),
+                    None => Outcome::Transport(describe(&e)),
+                };
+            }
         };
         let status = response.status().as_u16();
         let body = match Limited::new(response.into_body(), ANSWER_LIMIT)

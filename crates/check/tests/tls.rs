@@ -72,6 +72,16 @@ async fn https_receivers_are_checked_with_a_ca_file_or_insecure() {
         "the reason names the certificate problem: {}",
         first.reason
     );
+    // In words, with the fix, and not blamed on the receiver.
+    for failure in refused.failures() {
+        assert!(
+            failure.reason.contains(veriff_mock_check::TLS_FAILED)
+                && failure.reason.contains("--ca FILE")
+                && !failure.reason.contains("did it crash"),
+            "{}",
+            failure.reason
+        );
+    }
 }
 
 #[test]

@@ -458,6 +458,13 @@ pub fn now_unix_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// What a failed TLS handshake means and how to fix it, in words, when `e` (a connection or
+/// request error) is one; `None` for any other error. `check` explains its failures with it.
+#[must_use]
+pub fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    causes(e).tls_advice
+}
+
 /// What a walk down an error's cause chain found.
 struct Causes {
     tls: bool,

@@ -44,7 +44,7 @@ mod writer;
 
 pub use client::{
     AttemptResult, ClientError, HttpConfig, HttpTransport, RESPONSE_DRAIN_LIMIT,
-    RESPONSE_PREFIX_LIMIT, SendFuture, Transport, now_unix_ms,
+    RESPONSE_PREFIX_LIMIT, SendFuture, Transport, now_unix_ms, tls_failure,
 };
 pub use engine::{
     Chaos, Command, Control, EngineConfig, EngineError, EngineHandle, Retarget, start,

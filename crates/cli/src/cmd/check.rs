@@ -149,6 +149,17 @@ pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     let cause = if failed == report.checks.len() {
         unreachable(&config.url(), args.timeout)
             .map(|why| format!(": {why}; start your receiver, or fix --to"))
+            .or_else(|| {
+                // Every check failed on the TLS handshake: the first one says why and the fix.
+                report
+                    .failures()
+                    .all(|c| c.reason.contains(veriff_mock_check::TLS_FAILED))
+                    .then(|| {
+                        ": every request failed the TLS handshake (see any check's reason for the \
+                         fix)"
+                            .to_owned()
+                    })
+            })
             .unwrap_or_default()
     } else {
         String::new()
