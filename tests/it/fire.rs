@@ -524,6 +524,10 @@ fn usage_and_config_errors_are_one_line_and_exit_2() {
             &["fire", "--api-key", "", "--store", s],
             "--api-key is empty: pass the integration's API key",
         ),
+        (
+            &["fire", "--integration-id", "", "--store", s],
+            "--integration-id is empty",
+        ),
         (&["fire", "--concurrency", "0", "--store", s], "concurrency"),
         (&["fire", "--timeout", "0s", "--store", s], "--timeout"),
         (

@@ -307,6 +307,10 @@ fn bad_input_is_one_line_and_exit_2() {
             &["generate", "--api-key", " ", "--format", "http"],
             "--api-key is empty",
         ),
+        (
+            &["generate", "--integration-id", "", "--vrf-headers"],
+            "--integration-id is empty",
+        ),
         (&["generate", "--count", "-3"], "-3"),
         (
             &["generate", "--out", file.path().to_str().unwrap()],

@@ -42,6 +42,23 @@ pub fn api_key(given: Option<&str>) -> anyhow::Result<String> {
     }
 }
 
+/// The integration id for `vrf-integration-id`: the one given, else a test id. A variable set
+/// but empty never gets here (it counts as unset), so an empty id is an explicit
+/// `--integration-id ""`.
+///
+/// # Errors
+/// When the id given is empty or blank.
+pub fn integration_id(given: Option<&str>) -> anyhow::Result<String> {
+    match given {
+        Some(id) if id.trim().is_empty() => anyhow::bail!(
+            "--integration-id is empty: pass the integration's id, or leave --integration-id out \
+             to send a test id"
+        ),
+        Some(id) => Ok(id.to_owned()),
+        None => Ok(crate::DEFAULT_INTEGRATION_ID.to_owned()),
+    }
+}
+
 /// The shared secret from a flag or `VERIFF_SHARED_SECRET` (clap fills both into `given`), else
 /// `default` when the command has one. A `VERIFF_SHARED_SECRET` set but empty never gets here
 /// (it counts as unset), so an empty key is an explicit `--secret ""`.

@@ -409,7 +409,7 @@ impl fmt::Display for ReceiverConfig {
         if self.verifies_signatures {
             f.write_str(", verifying X-HMAC-SIGNATURE")?;
         } else {
-            f.write_str(", NOT verifying signatures (no shared secret given)")?;
+            f.write_str(", NOT verifying signatures (any signature, or none, is accepted)")?;
         }
         if self.requires_api_key {
             f.write_str(", requiring X-AUTH-CLIENT")?;

@@ -11,7 +11,7 @@ use veriff_mock_gen::{Generator, Payload, SetOverride};
 use veriff_mock_send::Signer;
 
 use crate::input::secret;
-use crate::{DEFAULT_INTEGRATION_ID, DEFAULT_SECRET, Io};
+use crate::{DEFAULT_SECRET, Io};
 
 /// Output formats of `generate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -128,12 +128,7 @@ pub fn run(args: &GenerateArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     }
     let generator = generator.overrides(args.sets.clone())?;
     let api_key = crate::input::api_key(args.api_key.as_deref())?;
-    // An empty value (an unset variable exported as `VERIFF_INTEGRATION_ID=`) means the default.
-    let integration_id = args
-        .integration_id
-        .as_deref()
-        .filter(|id| !id.trim().is_empty())
-        .unwrap_or(DEFAULT_INTEGRATION_ID);
+    let integration_id = crate::input::integration_id(args.integration_id.as_deref())?;
     // Refuses an API key or integration id that cannot be a header value, which would also
     // break the `.http` and `.headers` files line by line.
     let signing = Signing {
@@ -142,7 +137,7 @@ pub fn run(args: &GenerateArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
             &api_key,
         )?
         .vrf_headers(args.vrf_headers)
-        .integration_id(integration_id)?
+        .integration_id(&integration_id)?
         .legacy_signature(args.legacy_signature),
     };
     let progress = progress_bar(args.count);

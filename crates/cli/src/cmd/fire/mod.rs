@@ -19,7 +19,7 @@ use veriff_mock_send::{
 use crate::cmd::receive::parse_duration;
 use crate::config::Routes;
 use crate::input::secret;
-use crate::{DEFAULT_INTEGRATION_ID, DEFAULT_SECRET, Io};
+use crate::{DEFAULT_SECRET, Io};
 
 pub(crate) mod spec;
 
@@ -397,12 +397,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
 
     let secret = secret(args.secret.as_deref(), Some(DEFAULT_SECRET))?;
     let api_key = crate::input::api_key(args.api_key.as_deref())?;
-    // An empty value (an unset variable exported as `VERIFF_INTEGRATION_ID=`) means the default.
-    let integration_id = args
-        .integration_id
-        .clone()
-        .filter(|id| !id.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_INTEGRATION_ID.to_owned());
+    let integration_id = crate::input::integration_id(args.integration_id.as_deref())?;
     // Refuses an API key or integration id that cannot be a header value.
     Signer::new(secret.clone(), &api_key)?.integration_id(&integration_id)?;
     anyhow::ensure!(
