@@ -176,8 +176,16 @@ fn a_full_stdout_is_named_by_every_command_that_writes_data() {
         (&["generate", "--seed", "1"], 2),
         (&["check", "--to", "http://127.0.0.1:1/", "--cases", "0"], 2),
         (&["receive", "--port", "0"], 2),
-        // The run goes on (its record is the store) and ends as the deliveries do.
-        (&fire, 1),
+        // The run goes on to the end (its record is the store), then fails on the lost output,
+        // whether its deliveries were exhausted or all delivered.
+        (&fire, 2),
+        (
+            &[
+                "fire", "--kind", "event", "--count", "2", "--no-tui", "--output", "ndjson",
+                "--store", store,
+            ],
+            2,
+        ),
         (&["resend", "1", "--store", store], 2),
         (&["--help"], 2),
     ] {

@@ -880,6 +880,9 @@ pub(crate) async fn print_events_where(
     keep: &(dyn Fn(&veriff_mock_send::DeliveryEvent) -> bool + Sync),
 ) -> anyhow::Result<()> {
     let mut broken = false;
+    // A write that failed other than on a closed pipe (a full disk): said once, at the end, as
+    // the command's error, after the run went on to the end (its store has every attempt).
+    let mut failed: Option<std::io::Error> = None;
     // Lines are gathered while events keep coming and written (and flushed) once the stream
     // pauses or the buffer is large: one write per batch, not per line, and never stale output.
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
@@ -919,12 +922,15 @@ pub(crate) async fn print_events_where(
         buf.clear();
         if let Err(e) = written {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
-                writeln!(io.err, "veriff-mock: {e}")?;
+                failed = Some(e);
             }
             broken = true;
         }
     }
-    Ok(())
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
