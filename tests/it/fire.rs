@@ -528,6 +528,10 @@ fn usage_and_config_errors_are_one_line_and_exit_2() {
             &["fire", "--integration-id", "", "--store", s],
             "--integration-id is empty",
         ),
+        (
+            &["fire", "--retry-schedule", "--no-tui", "--store", s],
+            "--no-tui is a flag, not a schedule",
+        ),
         (&["fire", "--concurrency", "0", "--store", s], "concurrency"),
         (&["fire", "--timeout", "0s", "--store", s], "--timeout"),
         (

@@ -515,6 +515,10 @@ pub fn parse_retry(s: &str) -> anyhow::Result<RetryPolicy> {
     match s.trim() {
         "veriff" => Ok(RetryPolicy::veriff()),
         "none" => Ok(RetryPolicy::none()),
+        flag if flag.starts_with("--") => anyhow::bail!(
+            "--retry-schedule: {flag} is a flag, not a schedule: give --retry-schedule a value \
+             (veriff, none, or a list like 5s,1m,10m)"
+        ),
         list => {
             if let Some(negative) = list.split(',').map(str::trim).find(|t| t.starts_with('-')) {
                 anyhow::bail!(
