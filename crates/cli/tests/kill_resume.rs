@@ -142,42 +142,25 @@ fn kill_9_then_resume_acknowledges_every_payload_once() {
 fn resume_from_a_store_that_is_not_there_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("none.db");
-    let out = Command::new(BIN)
-        .args([
-            "fire",
-            "--resume",
-            "--no-tui",
-            "--store",
-            db.to_str().expect("utf-8"),
-        ])
-        .output()
-        .expect("run");
-    let err = String::from_utf8_lossy(&out.stderr);
-    // A mistyped path must not pass for a run with every delivery acknowledged.
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("no delivery store at"), "{err}");
-    assert!(err.contains("--store PATH"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(!db.exists(), "resume must not create a store");
-
-    // Given a target too.
-    let out = Command::new(BIN)
-        .args([
-            "fire",
-            "--resume",
-            "--no-tui",
-            "--to",
-            "http://127.0.0.1:1/",
-            "--store",
-            db.to_str().expect("utf-8"),
-        ])
-        .output()
-        .expect("run");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("no delivery store at"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(!db.exists(), "resume must not create a store");
+    let db = db.to_str().expect("utf-8");
+    // Without a target, and with one.
+    for target in [&[][..], &["--to", "http://127.0.0.1:1/"]] {
+        let out = Command::new(BIN)
+            .args(["fire", "--resume", "--no-tui", "--store", db])
+            .args(target)
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        // A mistyped path must not pass for a run with every delivery acknowledged.
+        assert_eq!(out.status.code(), Some(2), "{target:?}: {err}");
+        assert!(err.contains("no delivery store at"), "{err}");
+        assert!(err.contains("--store PATH"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            !std::path::Path::new(db).exists(),
+            "resume must not create a store"
+        );
+    }
 }
 
 /// Starts a run against the embedded receiver whose expired sessions stay pending for minutes,

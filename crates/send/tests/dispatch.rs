@@ -330,21 +330,8 @@ async fn not_before_is_scaled_from_run_start() {
 
 #[tokio::test(start_paused = true)]
 async fn tampered_payloads_rejected_as_expected_or_flagged_when_accepted() {
-    let secret = SharedSecret::new(SECRET).unwrap();
     // A correct receiver: 401 on a bad signature.
-    let good = Fake::new(move |p, _| {
-        let sig = p
-            .headers
-            .iter()
-            .find(|(n, _)| n == "x-hmac-signature")
-            .and_then(|(_, v)| v.to_str().ok());
-        let code = if verify(&secret, &p.body, sig).is_ok() {
-            200
-        } else {
-            401
-        };
-        (Duration::ZERO, status(code))
-    });
+    let good = verifying(401);
     let dir = tempfile::tempdir().unwrap();
     let mut js = jobs(2);
     js[1] = js[1].clone().tampered(true);
@@ -388,20 +375,7 @@ async fn tampered_payloads_rejected_as_expected_or_flagged_when_accepted() {
 
     // A receiver that crashes on a bad signature (500) refuses nothing: unexpected too, not
     // retried, with the fix in the reason.
-    let crashing = Fake::new(move |p, _| {
-        let sig = p
-            .headers
-            .iter()
-            .find(|(n, _)| n == "x-hmac-signature")
-            .and_then(|(_, v)| v.to_str().ok());
-        let secret = SharedSecret::new(SECRET).unwrap();
-        let code = if verify(&secret, &p.body, sig).is_ok() {
-            200
-        } else {
-            500
-        };
-        (Duration::ZERO, status(code))
-    });
+    let crashing = verifying(500);
     let dir = tempfile::tempdir().unwrap();
     let (events, summary) = run_all(
         config(&dir, RetryPolicy::veriff()),
@@ -417,6 +391,24 @@ async fn tampered_payloads_rejected_as_expected_or_flagged_when_accepted() {
         DeliveryEvent::UnexpectedOutcome { id: 2, status: 500, reason, .. }
             if reason.contains("not a refusal") && reason.contains("401")
     )));
+}
+
+/// A receiver that answers 200 to a good signature and `bad` to any other.
+fn verifying(bad: u16) -> Arc<Fake> {
+    let secret = SharedSecret::new(SECRET).unwrap();
+    Fake::new(move |p, _| {
+        let sig = p
+            .headers
+            .iter()
+            .find(|(n, _)| n == "x-hmac-signature")
+            .and_then(|(_, v)| v.to_str().ok());
+        let code = if verify(&secret, &p.body, sig).is_ok() {
+            200
+        } else {
+            bad
+        };
+        (Duration::ZERO, status(code))
+    })
 }
 
 fn jobs_with_tampered_second() -> Vec<Job> {
