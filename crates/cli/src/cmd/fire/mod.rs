@@ -369,11 +369,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     // complete them after a crash (an embedded receiver's port does not outlive its run).
     let start_ms = match &interrupted {
         Some((_, spec)) => spec.start_ms(),
-        None => Some(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-        ),
+        None => Some(veriff_mock_send::now_unix_ms()),
     };
     let mut skip = Vec::new();
     match (&interrupted, &routes) {
