@@ -339,6 +339,30 @@ fn a_python_receiver_that_serves_one_request_at_a_time_passes() {
 }
 
 #[test]
+fn a_wrong_secret_is_named_in_the_closing_line() {
+    let receiver = Embedded::start(None);
+    let out = support::run(&[
+        "check",
+        "--to",
+        &receiver.url(),
+        "--secret",
+        "not-the-receiver-s-secret",
+        "--cases",
+        "2",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("checks failed: every correctly signed payload was refused (401)")
+            && out.stderr.contains("--secret")
+            && !out.stderr.contains("not-the-receiver-s-secret"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn an_unreachable_receiver_is_a_failed_check_and_bad_arguments_are_usage_errors() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());

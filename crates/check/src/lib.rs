@@ -46,7 +46,7 @@ use veriff_mock_contract::{Kind, SharedSecret};
 
 pub use probes::{CHECKS, CheckInfo};
 pub use report::{Repro, curl_command, human};
-pub use target::{Outcome, TLS_FAILED};
+pub use target::{NOT_HTTP, Outcome, TLS_FAILED};
 
 /// Default time a receiver gets to answer each request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -266,8 +266,11 @@ pub struct CheckResult {
     pub name: String,
     /// What it checks, one line.
     pub what: &'static str,
-    /// Whether the receiver did the right thing.
+    /// Whether the receiver did the right thing. A skipped check counts as passed: nothing
+    /// failed.
     pub passed: bool,
+    /// Not run (a property phase with `--cases 0`).
+    pub skipped: bool,
     /// What happened; for a failure, also what to fix.
     pub reason: String,
     /// Time the check took (for a fixed check, the time its requests took once sent).
@@ -297,6 +300,9 @@ pub struct Report {
     pub timeout: Duration,
     /// One result per check, in [`CHECKS`] order (`valid/<kind>` once per kind).
     pub checks: Vec<CheckResult>,
+    /// The one cause behind the failures, when the answers point at one (a wrong secret, path or
+    /// port), with its fix.
+    pub diagnosis: Option<String>,
     /// Wall time of the whole run.
     pub elapsed: Duration,
 }
@@ -331,7 +337,7 @@ pub async fn run(config: &CheckConfig) -> Report {
         config.concurrency,
         &config.connector,
     );
-    let mut checks = probes::run_all(config, &target).await;
+    let (mut checks, diagnosis) = probes::run_all(config, &target).await;
     if config.insecure {
         // The repro commands must accept the same certificates the checks did.
         for repro in checks.iter_mut().filter_map(|c| c.repro.as_mut()) {
@@ -356,6 +362,7 @@ pub async fn run(config: &CheckConfig) -> Report {
         cases: config.cases,
         timeout: config.timeout,
         checks,
+        diagnosis,
         elapsed: started.elapsed(),
     }
 }

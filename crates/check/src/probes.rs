@@ -10,7 +10,7 @@ use veriff_mock_contract::{Kind, SharedSecret, headers, legacy_x_signature, sign
 use veriff_mock_gen::{Generator, Mutation};
 
 use crate::report::Repro;
-use crate::target::{Outcome, Target};
+use crate::target::{NOT_HTTP, Outcome, Target};
 use crate::{CheckConfig, CheckResult, property};
 
 /// A check: its name, what it tests, and the mistake it catches.
@@ -148,10 +148,18 @@ const EXACTLY_200: &str = "answer exactly 200: Veriff counts only HTTP 200 as de
 const SIGNATURE_REJECTED: &str = "a correctly signed body was rejected: verify X-HMAC-SIGNATURE (not the legacy X-SIGNATURE) with the shared secret key (not the API key), over the raw body bytes as received";
 /// The hint for a request that got no answer, and not for want of time.
 const NO_ANSWER: &str = "answer every request: the connection failed before an answer (is the receiver running at this URL? did it crash on this body?)";
+/// The hint for a reply that is not HTTP.
+const NOT_HTTP_HINT: &str =
+    "the server at this URL does not speak HTTP: is the port in --to your receiver's?";
 /// The hint for a request that never got past the TLS handshake.
 const TLS_HINT: &str = "fix the TLS setup as said: the receiver never saw this request";
 /// The hint for a correctly signed body answered 409 Conflict: taken for a repeat.
 const CONFLICT: &str = "409 Conflict: the receiver took this for a repeat; Veriff sends the same webhook again when it retries, and ids (attemptId, sessionId) recur across a session's webhooks: answer 200 to a repeat and do not require unique ids";
+/// The hint for a bad signature answered with a 5xx.
+const SERVER_ERROR_NOT_REFUSAL: &str = "a server error is not a refusal: answer 401 when the signature does not match, without throwing (a 5xx says your server broke)";
+/// The hint for a bad signature answered with a 3xx.
+const REDIRECT_NOT_REFUSAL: &str =
+    "a redirect is not a refusal: answer 401 when the signature does not match";
 /// The hint for a re-formatted body refused with a status that is not a signature rejection.
 const BODY_REFUSED: &str = "the body itself was refused (a signature mismatch is 401): accept valid JSON in any layout (whitespace, key order, \\uXXXX escapes, raw UTF-8) and answer 200";
 
@@ -185,6 +193,7 @@ impl OwnHint {
 pub(crate) fn answer_hint(outcome: &Outcome) -> Option<&'static str> {
     match outcome {
         Outcome::TimedOut(_) => Some(info("delivery/response-time").fix),
+        Outcome::Transport(e) if e.starts_with(NOT_HTTP) => Some(NOT_HTTP_HINT),
         Outcome::Transport(_) => Some(NO_ANSWER),
         Outcome::Tls(_) => Some(TLS_HINT),
         Outcome::Answered { status, .. } if *status != 200 && (200..300).contains(status) => {
@@ -203,8 +212,10 @@ pub(crate) fn answer_hint(outcome: &Outcome) -> Option<&'static str> {
 fn hint(probe: &Probe, step: usize, expect: Expect, outcome: &Outcome) -> String {
     let own = probe.info.fix;
     if expect == Expect::Rejected {
-        // Accepted a bad signature (the check's own hint), or no answer.
+        // Accepted a bad signature (the check's own hint), broke on it, or no answer.
         return match outcome {
+            Outcome::Answered { status, .. } if *status >= 500 => SERVER_ERROR_NOT_REFUSAL,
+            Outcome::Answered { status, .. } if (300..400).contains(status) => REDIRECT_NOT_REFUSAL,
             Outcome::Answered { .. } => own,
             _ => answer_hint(outcome).unwrap_or(own),
         }
@@ -502,7 +513,9 @@ async fn run_probe(
         exchanges.push((probe.name.clone(), outcome.clone(), took));
         let good = match (step.expect, outcome.status()) {
             (Expect::Ok200, Some(200)) => true,
-            (Expect::Rejected, Some(s)) => !(200..300).contains(&s),
+            // A refusal is a 4xx: a 5xx says the receiver broke (Veriff would retry it), a 3xx
+            // sends it elsewhere.
+            (Expect::Rejected, Some(s)) => (400..500).contains(&s),
             _ => false,
         };
         if !good {
@@ -531,6 +544,7 @@ async fn run_probe(
             name: probe.name,
             what: probe.info.what,
             passed: true,
+            skipped: false,
             reason: match labels(&probe.steps) {
                 Some(labels) if total > 1 => format!("{labels}, each {last}"),
                 _ if total > 1 => format!("{total} deliveries, each {last}"),
@@ -543,6 +557,7 @@ async fn run_probe(
             name: probe.name,
             what: probe.info.what,
             passed: false,
+            skipped: false,
             reason,
             elapsed,
             repro: Some(Repro::new(&config.url(), &step.body, &step.headers)),
@@ -559,7 +574,10 @@ fn labels(steps: &[Step]) -> Option<String> {
 
 /// Runs the fixed probes, the property phases and the response-time check, all concurrently; the
 /// target lets only as many requests out at once as the configured concurrency.
-pub(crate) async fn run_all(config: &CheckConfig, target: &Target) -> Vec<CheckResult> {
+pub(crate) async fn run_all(
+    config: &CheckConfig,
+    target: &Target,
+) -> (Vec<CheckResult>, Option<String>) {
     let target = Arc::new(target.clone());
     let shared = Arc::new(config.clone());
     let mut set = JoinSet::new();
@@ -586,6 +604,7 @@ pub(crate) async fn run_all(config: &CheckConfig, target: &Target) -> Vec<CheckR
                     name: "internal".to_owned(),
                     what: "the check itself",
                     passed: false,
+                    skipped: false,
                     reason: format!("a check task failed: {e}"),
                     elapsed: Duration::ZERO,
                     repro: None,
@@ -600,17 +619,64 @@ pub(crate) async fn run_all(config: &CheckConfig, target: &Target) -> Vec<CheckR
         exchanges.extend(seen);
     }
     checks.push(response_time(config.timeout, &exchanges));
-    checks
+    (checks, diagnose(&target.uri, &exchanges))
+}
+
+/// The one cause of every correctly signed payload failing, when their answers all say the same
+/// thing: the wrong secret or API key, the wrong path, or not an HTTP server on that port.
+fn diagnose(uri: &http::Uri, exchanges: &Exchanges) -> Option<String> {
+    let valid: Vec<&Outcome> = exchanges
+        .iter()
+        .filter(|(name, _, _)| name.starts_with("valid/"))
+        .map(|(_, outcome, _)| outcome)
+        .collect();
+    let first = valid.first()?;
+    let all = |f: &dyn Fn(&Outcome) -> bool| valid.iter().all(|o| f(o));
+    let status = first.status();
+    if all(&|o| matches!(o.status(), Some(401 | 403))) {
+        return Some(format!(
+            "every correctly signed payload was refused ({}): sign with the shared secret key \
+             your receiver verifies with (--secret or VERIFF_SHARED_SECRET; the default is \
+             Veriff's public test secret), and pass the API key it expects in X-AUTH-CLIENT \
+             with --api-key",
+            status.unwrap_or(401)
+        ));
+    }
+    if all(&|o| matches!(o.status(), Some(404 | 405))) {
+        return Some(format!(
+            "every correctly signed payload got {}: is {} the path your receiver takes \
+             webhooks on? fix --to",
+            status.unwrap_or(404),
+            uri.path()
+        ));
+    }
+    if all(&|o| matches!(o, Outcome::Transport(e) if e.starts_with(NOT_HTTP))) {
+        return Some(format!(
+            "the server at {} does not speak HTTP: is that your receiver's port? fix --to",
+            uri.authority()
+                .map_or("this URL", http::uri::Authority::as_str)
+        ));
+    }
+    None
 }
 
 fn response_time(timeout: Duration, exchanges: &Exchanges) -> CheckResult {
     let info = info("delivery/response-time");
+    // Late: no answer within the timeout. A broken connection or TLS failure is its own
+    // check's failure, not a matter of time, unless nothing was answered at all.
+    let answered = exchanges
+        .iter()
+        .filter(|(_, o, _)| !o.is_transport_failure())
+        .count();
     let late: Vec<&(String, Outcome, Duration)> = exchanges
         .iter()
-        .filter(|(_, o, _)| o.is_transport_failure())
+        .filter(|(_, o, _)| {
+            matches!(o, Outcome::TimedOut(_)) || (answered == 0 && o.is_transport_failure())
+        })
         .collect();
     let slowest = exchanges
         .iter()
+        .filter(|(_, o, _)| !o.is_transport_failure())
         .map(|(_, _, t)| *t)
         .max()
         .unwrap_or_default();
@@ -619,9 +685,9 @@ fn response_time(timeout: Duration, exchanges: &Exchanges) -> CheckResult {
             name: info.name.to_owned(),
             what: info.what,
             passed: true,
+            skipped: false,
             reason: format!(
-                "{} requests answered, slowest in {} (timeout {})",
-                exchanges.len(),
+                "{answered} requests answered, slowest in {} (timeout {})",
                 crate::human(slowest),
                 crate::human(timeout)
             ),
@@ -636,15 +702,27 @@ fn response_time(timeout: Duration, exchanges: &Exchanges) -> CheckResult {
         name: info.name.to_owned(),
         what: info.what,
         passed: false,
-        reason: format!(
-            "{} of {} requests got no answer in time, expected each within {} (first: {}; in {}): {}",
-            late.len(),
-            exchanges.len(),
-            crate::human(timeout),
-            late[0].1,
-            names.join(", "),
-            info.fix
-        ),
+        skipped: false,
+        reason: if late
+            .iter()
+            .any(|(_, o, _)| matches!(o, Outcome::TimedOut(_)))
+        {
+            format!(
+                "{} of {} requests got no answer in time, expected each within {} (first: {}; in {}): {}",
+                late.len(),
+                exchanges.len(),
+                crate::human(timeout),
+                late[0].1,
+                names.join(", "),
+                info.fix
+            )
+        } else {
+            format!(
+                "none of {} requests got an answer, so none could be timed (first: {})",
+                exchanges.len(),
+                late[0].1
+            )
+        },
         elapsed: Duration::ZERO,
         repro: None,
     }
@@ -757,6 +835,23 @@ mod tests {
         assert_eq!(
             hint(&wrong, 0, Expect::Rejected, &answered(202)),
             wrong.info.fix
+        );
+        // A bad signature that broke the receiver, or was sent elsewhere: not a refusal.
+        for status in [500, 503] {
+            assert_eq!(
+                hint(&wrong, 0, Expect::Rejected, &answered(status)),
+                SERVER_ERROR_NOT_REFUSAL
+            );
+        }
+        assert_eq!(
+            hint(&wrong, 0, Expect::Rejected, &answered(302)),
+            REDIRECT_NOT_REFUSAL
+        );
+        // Another protocol on the port.
+        let ssh = Outcome::Transport(format!("{NOT_HTTP} (invalid HTTP version parsed)"));
+        assert_eq!(
+            hint(&probe("valid/decision"), 0, Expect::Ok200, &ssh),
+            NOT_HTTP_HINT
         );
     }
 }

@@ -82,9 +82,18 @@ fn result(
         name: name.to_owned(),
         what: info(name).what,
         passed,
+        skipped: false,
         reason,
         elapsed: started.elapsed(),
         repro,
+    }
+}
+
+/// A phase not run: `--cases 0`.
+fn skipped(name: &str, started: Instant) -> CheckResult {
+    CheckResult {
+        skipped: true,
+        ..result(name, true, "skipped (--cases 0)".to_owned(), started, None)
     }
 }
 
@@ -111,10 +120,7 @@ pub(crate) async fn valid_phase(
     const NAME: &str = "property/valid-payloads";
     let started = Instant::now();
     if config.cases == 0 {
-        return (
-            result(NAME, true, "skipped (0 cases)".to_owned(), started, None),
-            Vec::new(),
-        );
+        return (skipped(NAME, started), Vec::new());
     }
     let handle = tokio::runtime::Handle::current();
     let cfg = Arc::clone(&config);
@@ -261,10 +267,7 @@ pub(crate) async fn mangled_phase(
     const NAME: &str = "property/mangled-payloads";
     let started = Instant::now();
     if config.cases == 0 {
-        return (
-            result(NAME, true, "skipped (0 cases)".to_owned(), started, None),
-            Vec::new(),
-        );
+        return (skipped(NAME, started), Vec::new());
     }
     let bodies = mangled_bodies(&config);
     let mut exchanges: Exchanges = Vec::new();

@@ -93,10 +93,18 @@ pub fn human(d: Duration) -> String {
 }
 
 impl Report {
-    /// A table of checks (PASS/FAIL, name, reason), a summary line, and for each failure its
-    /// reproduction.
+    /// A table of checks (PASS/FAIL/SKIP, name, reason), a summary line, and for each failure
+    /// its reproduction. Each row is one line, however long.
     #[must_use]
     pub fn to_text(&self) -> String {
+        self.to_text_width(None)
+    }
+
+    /// [`Report::to_text`] for a terminal `width` columns wide: a reason too long for its row
+    /// goes on under the reason column (or, when that column would be too narrow, under the
+    /// name), broken between words.
+    #[must_use]
+    pub fn to_text_width(&self, width: Option<usize>) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -106,25 +114,30 @@ impl Report {
             self.cases,
             human(self.timeout)
         );
-        let width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        let name_width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
         for c in &self.checks {
-            // The reason quotes the receiver's answer: one row each, nothing sent to the terminal.
-            let _ = writeln!(
-                out,
-                "  {}  {:width$}  {}",
-                if c.passed { "PASS" } else { "FAIL" },
-                c.name,
-                escape_controls(&c.reason, false)
-            );
+            let verdict = match (c.passed, c.skipped) {
+                (_, true) => "SKIP",
+                (true, false) => "PASS",
+                (false, false) => "FAIL",
+            };
+            let lead = format!("  {verdict}  {:name_width$}  ", c.name);
+            // The reason quotes the receiver's answer: nothing of it is sent to the terminal.
+            let reason = escape_controls(&c.reason, false);
+            out.push_str(&row(&lead, &reason, width));
         }
         let failed = self.failures().count();
-        let _ = writeln!(
+        let skipped = self.checks.iter().filter(|c| c.skipped).count();
+        let _ = write!(
             out,
-            "{} checks: {} passed, {failed} failed ({})",
+            "{} checks: {} passed, ",
             self.checks.len(),
-            self.checks.len() - failed,
-            human(self.elapsed)
+            self.checks.len() - failed - skipped
         );
+        if skipped > 0 {
+            let _ = write!(out, "{skipped} skipped, ");
+        }
+        let _ = writeln!(out, "{failed} failed ({})", human(self.elapsed));
         let with_repro: Vec<&CheckResult> = self.failures().filter(|c| c.repro.is_some()).collect();
         for c in with_repro.iter().take(MAX_TEXT_REPROS) {
             if let Some(r) = &c.repro {
@@ -147,8 +160,10 @@ impl Report {
         out
     }
 
-    /// The report as JSON: `{url, seed, cases, timeout_ms, passed, failed, elapsed_ms, checks:
-    /// [{name, group, what, passed, reason, elapsed_ms, repro: {body, curl} | null}]}`.
+    /// The report as JSON: `{url, seed, cases, timeout_ms, passed, failed, diagnosis, elapsed_ms,
+    /// checks: [{name, group, what, passed, skipped, reason, elapsed_ms, repro: {body, curl} |
+    /// null}]}`. A skipped check has `passed: true` and `skipped: true`; `diagnosis` is the one
+    /// cause behind the failures, or null.
     #[must_use]
     pub fn to_json(&self) -> Value {
         let checks: Vec<Value> = self
@@ -160,6 +175,7 @@ impl Report {
                     "group": c.group(),
                     "what": c.what,
                     "passed": c.passed,
+                    "skipped": c.skipped,
                     "reason": c.reason,
                     "elapsed_ms": c.elapsed.as_millis() as u64,
                     "repro": c.repro.as_ref().map(|r| json!({"body": r.body_text, "curl": r.curl})),
@@ -173,6 +189,7 @@ impl Report {
             "timeout_ms": self.timeout.as_millis() as u64,
             "passed": self.passed(),
             "failed": self.failures().count(),
+            "diagnosis": self.diagnosis,
             "elapsed_ms": self.elapsed.as_millis() as u64,
             "checks": checks,
         })
@@ -184,6 +201,7 @@ impl Report {
     #[must_use]
     pub fn to_junit(&self) -> String {
         let failed = self.failures().count();
+        let skipped = self.checks.iter().filter(|c| c.skipped).count();
         let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
             x,
@@ -193,7 +211,7 @@ impl Report {
         );
         let _ = writeln!(
             x,
-            "  <testsuite name=\"veriff-mock check {}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\" time=\"{:.3}\">",
+            "  <testsuite name=\"veriff-mock check {}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\" time=\"{:.3}\">",
             xml_escape(&self.url),
             self.checks.len(),
             self.elapsed.as_secs_f64()
@@ -228,6 +246,14 @@ fn junit_case(x: &mut String, c: &CheckResult) {
         xml_escape(&c.name),
         c.elapsed.as_secs_f64()
     );
+    if c.skipped {
+        let _ = writeln!(
+            x,
+            ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+            xml_escape(&c.reason)
+        );
+        return;
+    }
     if c.passed {
         let _ = writeln!(
             x,
@@ -250,6 +276,28 @@ fn junit_case(x: &mut String, c: &CheckResult) {
         xml_escape(&c.reason),
         xml_escape(&detail)
     );
+}
+
+/// One table row: `lead` then `reason`, wrapped to `width` columns when given.
+fn row(lead: &str, reason: &str, width: Option<usize>) -> String {
+    /// Narrowest reason column worth keeping beside the name.
+    const MIN_REASON: usize = 30;
+    let lead_width = lead.chars().count();
+    let Some(width) = width.filter(|w| lead_width + reason.chars().count() > *w) else {
+        return format!("{lead}{reason}\n");
+    };
+    let indent = if width >= lead_width + MIN_REASON {
+        " ".repeat(lead_width)
+    } else {
+        " ".repeat(8)
+    };
+    let options = textwrap::Options::new(width.max(indent.len() + 20))
+        .initial_indent(lead)
+        .subsequent_indent(&indent)
+        .break_words(true);
+    let mut text = textwrap::fill(reason, options);
+    text.push('\n');
+    text
 }
 
 /// `text` with its control characters (C0, DEL, C1) and bidirectional-text controls written as
@@ -341,6 +389,7 @@ mod tests {
                 name: "valid/decision".to_owned(),
                 what: "",
                 passed: false,
+                skipped: false,
                 reason: hostile.to_owned(),
                 elapsed: Duration::ZERO,
                 repro: Some(Repro::new(
@@ -349,6 +398,7 @@ mod tests {
                     &[],
                 )),
             }],
+            diagnosis: None,
             elapsed: Duration::ZERO,
         };
         let text = report.to_text();
@@ -373,6 +423,57 @@ mod tests {
         assert!(text.contains("{\n  \"a\": \"\\u{1b}[2J\"\n}"), "{text}");
         // JSON keeps the answer as it was (escaped by JSON itself).
         assert_eq!(report.to_json()["checks"][0]["reason"], hostile);
+    }
+
+    #[test]
+    fn long_reasons_wrap_under_their_column_on_a_terminal() {
+        let reason = "answered 500 Internal Server Error, expected a rejection (401): a server \
+                      error is not a refusal: answer 401 when the signature does not match";
+        let report = Report {
+            url: "http://127.0.0.1:1/".to_owned(),
+            seed: 0,
+            cases: 0,
+            timeout: Duration::from_secs(2),
+            checks: vec![CheckResult {
+                name: "signature/wrong-secret".to_owned(),
+                what: "",
+                passed: false,
+                skipped: false,
+                reason: reason.to_owned(),
+                elapsed: Duration::ZERO,
+                repro: Some(Repro::new("http://127.0.0.1:1/", &[b'x'; 200], &[])),
+            }],
+            diagnosis: None,
+            elapsed: Duration::ZERO,
+        };
+        // Without a width (a pipe), one line per check.
+        let plain = report.to_text();
+        assert!(plain.contains(&format!("  FAIL  signature/wrong-secret  {reason}\n")));
+        for (width, indent) in [(80, 32), (50, 8)] {
+            let text = report.to_text_width(Some(width));
+            let rows: Vec<&str> = text
+                .lines()
+                .skip(1)
+                .take_while(|l| !l.contains(" checks: "))
+                .collect();
+            assert!(rows.len() > 1, "{width}: {text}");
+            assert!(rows.iter().all(|r| r.chars().count() <= width), "{text}");
+            assert!(
+                rows[1..]
+                    .iter()
+                    .all(|r| r.starts_with(&" ".repeat(indent)) && !r[indent..].starts_with(' ')),
+                "{width}: {text}"
+            );
+            // Every word is still there, in order.
+            let joined: Vec<&str> = rows.iter().flat_map(|r| r.split_whitespace()).collect();
+            let expected: Vec<&str> = format!("FAIL signature/wrong-secret {reason}")
+                .split_whitespace()
+                .map(|w| &*Box::leak(w.to_owned().into_boxed_str()))
+                .collect();
+            assert_eq!(joined, expected);
+            // The body stays whole, to be copied.
+            assert!(text.contains(&"x".repeat(200)), "{text}");
+        }
     }
 
     #[test]

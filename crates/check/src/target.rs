@@ -66,6 +66,9 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// How an [`Outcome::Transport`] for an answer that is not HTTP begins.
+pub const NOT_HTTP: &str = "the reply is not HTTP";
+
 /// How an [`Outcome::Tls`] begins, so that a report can tell one from its text.
 pub const TLS_FAILED: &str = "no answer, the TLS handshake failed";
 
@@ -148,6 +151,9 @@ impl Target {
             Err(e) => {
                 return match veriff_mock_send::tls_failure(&e) {
                     Some(advice) => Outcome::Tls(advice),
+                    None if not_http(&e) => {
+                        Outcome::Transport(format!("{NOT_HTTP} ({})", describe(&e)))
+                    }
                     None => Outcome::Transport(describe(&e)),
                 };
             }
@@ -170,6 +176,24 @@ impl Target {
             body: prefix,
         }
     }
+}
+
+/// The server answered with something HTTP/1.1 cannot parse, or spoke first (another protocol
+/// on that port); a head too large is still HTTP.
+fn not_http(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(e);
+    while let Some(cause) = source {
+        if let Some(h) = cause.downcast_ref::<hyper::Error>()
+            && (((h.is_parse() || h.is_parse_status()) && !h.is_parse_too_large())
+                // Bytes before the request was sent (an SSH or SMTP banner): hyper has no
+                // accessor for this kind, only its message.
+                || h.to_string().contains("unexpected message"))
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// The error and its causes on one line (hyper's top-level message alone says little).

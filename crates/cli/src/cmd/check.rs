@@ -137,7 +137,15 @@ pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
             .with_context(|| format!("cannot write the JUnit report to {}", path.display()))?;
     }
     match args.output {
-        CheckOutput::Text => write!(io.out, "{}", report.to_text())?,
+        CheckOutput::Text => {
+            // On a terminal, long reasons wrap under their column instead of running off it.
+            let width = io
+                .terminal
+                .then(terminal_size::terminal_size)
+                .flatten()
+                .map(|(w, _)| usize::from(w.0));
+            write!(io.out, "{}", report.to_text_width(width))?;
+        }
         CheckOutput::Json => writeln!(io.out, "{}", report.to_json())?,
     }
     io.out.flush()?;
@@ -146,7 +154,9 @@ pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         return Ok(0);
     }
     // When nothing listens there, that is the one cause of every failure: say so.
-    let cause = if failed == report.checks.len() {
+    let cause = if let Some(diagnosis) = &report.diagnosis {
+        format!(": {diagnosis}")
+    } else if failed == report.checks.len() {
         unreachable(&config.url(), args.timeout)
             .map(|why| format!(": {why}; start your receiver, or fix --to"))
             .or_else(|| {
