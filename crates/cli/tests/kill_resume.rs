@@ -130,12 +130,25 @@ fn kill_9_then_resume_acknowledges_every_payload_once() {
         200,
         "no payload stored twice"
     );
+    let attempts_total = query(&db, "select count(*) from attempts");
     let after_200 = query(
         &db,
         "select count(*) from attempts a join attempts ok on a.delivery_id = ok.delivery_id
          and ok.http_status = 200 and a.id > ok.id",
     );
     assert_eq!(after_200, 0, "an attempt was made after a recorded 200");
+
+    // Resumed again, the run has ended: said so, and no empty run is added to the store.
+    let runs = query(&db, "select count(*) from runs");
+    let again = Command::new(BIN)
+        .args(["fire", "--resume", "--no-tui", "--store", db_arg])
+        .output()
+        .expect("resume again");
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(0), "{err}");
+    assert!(err.contains("nothing to resume: every delivery"), "{err}");
+    assert_eq!(query(&db, "select count(*) from runs"), runs);
+    assert_eq!(query(&db, "select count(*) from attempts"), attempts_total);
 }
 
 #[test]
@@ -256,9 +269,11 @@ fn an_embedded_receiver_run_is_not_resumed_and_resume_says_why() {
     );
     assert!(started.elapsed() < Duration::from_secs(30), "no waiting");
 
-    // Given a receiver of the user's own, they are delivered there.
+    // Given a receiver of the user's own, they are delivered there, at their place in the
+    // scenario's timeline (days later), which this time scale makes a second or so.
     let (_receiver, url) = receiver(&[]);
-    let out = resume_with(&db, &["--to", &url, "--time-scale", "3600"]);
+    let started = Instant::now();
+    let out = resume_with(&db, &["--to", &url, "--time-scale", "500000"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert_eq!(
@@ -274,6 +289,7 @@ fn an_embedded_receiver_run_is_not_resumed_and_resume_says_why() {
             "SELECT count(*) FROM deliveries WHERE state = 'delivered'"
         ) >= 2
     );
+    assert!(started.elapsed() < Duration::from_secs(30), "{err}");
 }
 
 #[test]

@@ -86,6 +86,11 @@ pub struct EngineConfig {
     /// With `resume`: where the pending deliveries go now, instead of the URL stored with them
     /// (their rows are updated, so the store keeps saying where each one was sent).
     pub resume_to: Option<Retarget>,
+    /// With `resume`: the time scale the pending deliveries' due times were stored under (the
+    /// interrupted run's). A webhook never attempted (a scenario's later webhook) then keeps its
+    /// place in the timeline, at this run's time scale. Without it, every stored wait is capped
+    /// at this run's longest retry wait.
+    pub resumed_time_scale: Option<f64>,
 }
 
 /// New targets for the pending deliveries of a resumed run, by kind.
@@ -132,6 +137,7 @@ impl Default for EngineConfig {
             max_payloads_in_memory: 10_000,
             run_spec: None,
             resume_to: None,
+            resumed_time_scale: None,
         }
     }
 }
@@ -358,6 +364,7 @@ pub fn start_with_transport(
         chaos: config.chaos.clone(),
         grace: config.shutdown_grace,
         linger: config.linger,
+        resumed_time_scale: config.resumed_time_scale,
         drained: false,
         store_path: config.store_path.clone(),
         transport,
@@ -491,6 +498,8 @@ struct Scheduler {
     chaos: Chaos,
     grace: Duration,
     linger: bool,
+    /// See [`EngineConfig::resumed_time_scale`].
+    resumed_time_scale: Option<f64>,
     /// While lingering: every delivery had reached its end when last looked at, and the writer
     /// was told (one [`WriteOp::Drained`] per time the run goes idle).
     drained: bool,
@@ -1268,10 +1277,21 @@ impl Scheduler {
         let max_attempts = self.policy.max_attempts();
         // A retry stored under a slower time scale never waits longer than this run's longest wait.
         let cap_ms = ms_of(self.policy.scale(self.policy.max_delay()));
+        // A webhook never attempted waits for its turn in the interrupted run's timeline, sped
+        // up or slowed down to this run's time scale.
+        let stretch = self
+            .resumed_time_scale
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map(|stored| stored / self.policy.time_scale);
         for s in resumed {
-            let due_in = s
-                .next_attempt_at_ms
-                .map_or(0, |at| at.saturating_sub(now_ms).clamp(0, cap_ms));
+            let due_in = s.next_attempt_at_ms.map_or(0, |at| {
+                let left = at.saturating_sub(now_ms).max(0);
+                match stretch {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+                    Some(stretch) if s.attempts == 0 => (left as f64 * stretch).min(1e15) as i64,
+                    _ => left.min(cap_ms),
+                }
+            });
             let over = s.policy_attempts >= max_attempts;
             // Loaded without its bytes (big backlog): read back from the store when due.
             let without_bytes = s.payload.headers.is_empty();

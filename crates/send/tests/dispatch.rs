@@ -718,6 +718,87 @@ async fn a_stopped_run_resumes_where_it_left_off() {
     }
 }
 
+#[test]
+fn a_resumed_scenario_keeps_its_timeline_at_this_run_s_time_scale() {
+    // First run, in real time (paused time would jump to the webhooks' due times while the
+    // store commits), stopped once both are queued: a scenario's webhooks due in 100 s and
+    // 600 s. Neither was attempted.
+    async fn run(dir: &tempfile::TempDir) -> Summary {
+        let mut js = jobs(2);
+        js[0] = js[0].clone().not_before(Duration::from_secs(100));
+        js[1] = js[1].clone().not_before(Duration::from_secs(600));
+        let hang = Fake::new(|_, _| (Duration::MAX, status(200)));
+        let (engine, mut rx) = start_with_transport(
+            config(dir, RetryPolicy::none()),
+            JobSource::from_iter(signer(), js),
+            hang,
+        )
+        .unwrap();
+        let mut queued = 0;
+        while queued < 2 {
+            if let Some(DeliveryEvent::Queued { .. }) = rx.recv().await {
+                queued += 1;
+            }
+        }
+        engine.control().stop();
+        while rx.recv().await.is_some() {}
+        engine.wait().await.unwrap()
+    }
+    // Resumed: when each delivery is sent, from the resumed run's start.
+    async fn resume(
+        dir: &tempfile::TempDir,
+        policy: RetryPolicy,
+        stored_scale: Option<f64>,
+    ) -> Vec<(u64, Duration)> {
+        let started = Instant::now();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let ok = Fake::new(move |p, _| {
+            log.lock().unwrap().push((p.id, started.elapsed()));
+            (Duration::ZERO, status(200))
+        });
+        let mut c = config(dir, policy);
+        c.resume = true;
+        c.resumed_time_scale = stored_scale;
+        let (_, s) = run_all(c, JobSource::none(), ok).await;
+        assert_eq!(s.delivered, 2);
+        let mut seen = seen.lock().unwrap().clone();
+        seen.sort_unstable();
+        seen
+    }
+    for (policy, stored, at) in [
+        // The same time scale: they wait their 100 s and 600 s.
+        (RetryPolicy::none(), Some(1.0), [100, 600]),
+        // Ten times faster now.
+        (RetryPolicy::none().time_scale(10.0), Some(1.0), [10, 60]),
+        // Stored under 10, resumed under 1: ten times slower.
+        (RetryPolicy::none(), Some(10.0), [1_000, 6_000]),
+        // No stored time scale: capped as a retry is, at this run's longest wait (none: 0).
+        (RetryPolicy::none(), None, [0, 0]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let real = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        assert_eq!(real.block_on(run(&dir)).pending, 2);
+        let paused = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let sent = paused.block_on(resume(&dir, policy, stored));
+        assert_eq!(sent.len(), 2, "{sent:?}");
+        for ((_, sent_at), at) in sent.iter().zip(at) {
+            let expected = Duration::from_secs(at);
+            assert!(
+                sent_at.abs_diff(expected) < Duration::from_secs(2) + expected / 100,
+                "{stored:?}: {sent:?}, expected {at:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_attempt_cut_off_by_a_stop_does_not_use_up_the_retry_policy() {
     let dir = tempfile::tempdir().unwrap();

@@ -218,6 +218,8 @@ pub struct Plan {
     pub tui: bool,
     /// Stream positions already stored by an interrupted run being completed (ascending).
     pub skip: Vec<u64>,
+    /// `--resume` found nothing to do: the run it would complete has ended.
+    pub ended: bool,
 }
 
 /// The embedded receiver's settings.
@@ -277,13 +279,26 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     let interrupted = if completing {
         // A run against an embedded receiver resumes only towards a target given now: its
         // receiver's port died with it.
-        spec::latest(&args.store)?.filter(|(_, spec)| retargeted || !spec.is_embedded())
+        spec::latest(&args.store)?.filter(|(_, spec, _)| retargeted || !spec.is_embedded())
     } else {
         None
     };
+    // Every payload of the interrupted run was queued, and none is pending: it has ended.
+    let ended = match &interrupted {
+        Some((_, _, false)) => {
+            veriff_mock_send::Store::open_read_only(&args.store)
+                .and_then(|s| s.counts(None))
+                .with_context(|| {
+                    format!("cannot read the delivery store {}", args.store.display())
+                })?
+                .pending
+                == 0
+        }
+        _ => false,
+    };
     let merged;
     let args = match &interrupted {
-        Some((_, spec)) => {
+        Some((_, spec, _)) => {
             merged = spec.merge_into(args)?;
             &merged
         }
@@ -292,7 +307,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     let routes = match (&args.to, &args.config, &interrupted) {
         (Some(url), _, _) => Some(Routes::all_to(url)?),
         (None, Some(path), _) => Some(Routes::from_file(path)?),
-        (None, None, Some((_, spec))) => Some(spec.routes()?),
+        (None, None, Some((_, spec, _))) => Some(spec.routes()?),
         (None, None, None) => None,
     };
     let work = if !args.kinds.is_empty() {
@@ -358,6 +373,8 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     engine.http = http;
     engine.chaos = chaos;
     engine.resume = args.resume;
+    // The waits of the pending deliveries were stored under the interrupted run's time scale.
+    engine.resumed_time_scale = interrupted.as_ref().map(|(_, spec, _)| spec.time_scale());
     engine.run_label = work.label();
     if args.resume
         && retargeted
@@ -368,12 +385,12 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     // Runs against a real target record how to regenerate their payloads, so `--resume` can
     // complete them after a crash (an embedded receiver's port does not outlive its run).
     let start_ms = match &interrupted {
-        Some((_, spec)) => spec.start_ms(),
+        Some((_, spec, _)) => spec.start_ms(),
         None => Some(veriff_mock_send::now_unix_ms()),
     };
     let mut skip = Vec::new();
     match (&interrupted, &routes) {
-        (Some((text, spec)), Some(routes)) => {
+        (Some((text, spec, _)), Some(routes)) => {
             // Given a new target, the run records it, so that resuming this run again goes on
             // where its pending deliveries now go.
             engine.run_spec = Some(if retargeted {
@@ -421,6 +438,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         output: args.output,
         tui,
         skip,
+        ended,
     })
 }
 
@@ -671,6 +689,16 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
 
 pub fn run(args: &FireArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     let plan = plan(args, io)?;
+    if plan.ended {
+        // Said, not run: an empty run would become the store's newest, which `watch` shows.
+        writeln!(
+            io.err,
+            "nothing to resume: every delivery in {} has ended (delivered or exhausted); start a \
+             new run with `veriff-mock fire`, or `veriff-mock resend ID` to send one again",
+            args.store.display()
+        )?;
+        return Ok(0);
+    }
     if matches!(plan.work, Work::Nothing) && plan.routes.is_none() {
         return nothing_to_resume(&args.store, io);
     }

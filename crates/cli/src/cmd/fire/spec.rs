@@ -213,8 +213,10 @@ impl RunSpec {
     }
 }
 
-/// The newest run of the store that recorded a spec, if the store exists: `(stored text, spec)`.
-pub fn latest(store: &Path) -> anyhow::Result<Option<(String, RunSpec)>> {
+/// The run of the store to resume, if the store exists and a run recorded a spec: `(stored
+/// text, spec, unfinished)`. `unfinished`: it had not queued all its payloads. Without such a
+/// run, the newest one, for its settings.
+pub fn latest(store: &Path) -> anyhow::Result<Option<(String, RunSpec, bool)>> {
     if !store.exists() {
         return Ok(None);
     }
@@ -235,6 +237,7 @@ pub fn latest(store: &Path) -> anyhow::Result<Option<(String, RunSpec)>> {
                     .any(|(_, _, o, d)| *d && o.as_ref().is_some_and(|o| o.same_stream(s)))
             })
     });
+    let is_unfinished = unfinished.is_some();
     let Some((run, text)) = unfinished
         .or(parsed.first())
         .map(|(id, text, _, _)| (*id, (*text).clone()))
@@ -248,7 +251,7 @@ pub fn latest(store: &Path) -> anyhow::Result<Option<(String, RunSpec)>> {
         "run {run} of the store has settings version {}; fire it again instead of resuming",
         spec.v
     );
-    Ok(Some((text, spec)))
+    Ok(Some((text, spec, is_unfinished)))
 }
 
 /// Stream positions already stored by the runs of this spec's payloads, whatever their targets.
