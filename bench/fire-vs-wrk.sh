@@ -19,7 +19,7 @@ CONC=64
 for tool in wrk bc; do command -v $tool >/dev/null || { apt-get update -qq && apt-get install -y -qq $tool >/dev/null; }; done
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
 cargo build --release -q -p veriff-mock
-BIN=target/release/veriff-mock
+BIN=${CARGO_TARGET_DIR:-target}/release/veriff-mock
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 

@@ -135,6 +135,9 @@ pub use compat::Mutation;
 pub use countries::covered_countries;
 pub use overrides::{SetOverride, status_path};
 pub use scenario::Scenario;
+/// The contract's types (`Kind`, `SharedSecret`, `verify`, …), so that a dependency on this crate
+/// alone is enough to sign and check what it generates.
+pub use veriff_mock_contract as contract;
 
 /// Why a generator could not be configured or a payload built.
 #[derive(Debug, thiserror::Error)]
