@@ -469,8 +469,11 @@ struct Entry {
     /// Sequence number of the live heap entry (0: none).
     sched_seq: u64,
     next_at_ms: Option<i64>,
-    /// Came from the job source in this run (eligible for a duplicate).
+    /// Came from the job source in this run.
     new: bool,
+    /// Its first attempt goes with a copy (`--duplicate-rate`), chosen by the seed and the
+    /// payload's place in the stream, so a resumed run picks the same ones.
+    duplicate: bool,
     /// Loaded from the store for a manual resend only; forgotten after it.
     ephemeral: bool,
     /// The session of a timeline job (scenarios): its webhooks go out in order.
@@ -564,11 +567,16 @@ impl Scheduler {
         splitmix64(self.rng ^ 0x05EE_D0FC_4A05_u64)
     }
 
-    fn chance(&mut self, p: f64) -> bool {
+    /// Whether the payload at `key` (its stream position) gets a duplicate: a pure function of
+    /// the seed and the key, so it does not depend on timing, shuffling or resuming.
+    fn duplicate_for(&self, key: u64) -> bool {
+        let p = self.chaos.duplicate_rate;
         if p <= 0.0 {
             return false;
         }
-        let unit = (self.random() >> 11) as f64 / (1u64 << 53) as f64;
+        let r = splitmix64(self.chaos.seed ^ splitmix64(key ^ 0xD0B1_1CA7_E000_0000));
+        #[allow(clippy::cast_precision_loss)]
+        let unit = (r >> 11) as f64 / (1u64 << 53) as f64;
         unit < p
     }
 
@@ -617,6 +625,7 @@ impl Scheduler {
             .as_deref()
             .filter(|_| job.not_before.is_some())
             .map(Arc::<str>::from);
+        let duplicate = self.duplicate_for(job.source_index.unwrap_or(id));
         self.entries.insert(
             id,
             Entry {
@@ -629,6 +638,7 @@ impl Scheduler {
                 sched_seq: 0,
                 next_at_ms: None,
                 new: true,
+                duplicate,
                 ephemeral: false,
                 session,
             },
@@ -787,7 +797,6 @@ impl Scheduler {
     }
 
     async fn dispatch(&mut self, id: DeliveryId, trigger: Trigger) {
-        let dup_rate = self.chaos.duplicate_rate;
         if self.entries.get(&id).is_some_and(|e| e.payload.is_none()) && !self.reload(id).await {
             // Not readable right now: try again shortly rather than lose it.
             if trigger == Trigger::Scheduled {
@@ -814,7 +823,7 @@ impl Scheduler {
         e.in_flight += 1;
         let attempt = e.attempts;
         let policy_attempt = e.policy_attempts;
-        let first_of_new = trigger == Trigger::Scheduled && e.new && e.policy_attempts == 1;
+        let with_copy = trigger == Trigger::Scheduled && e.duplicate && e.policy_attempts == 1;
         self.in_flight += 1;
         self.write(WriteOp::Event(DeliveryEvent::AttemptStarted {
             id,
@@ -823,7 +832,7 @@ impl Scheduler {
         }))
         .await;
         self.spawn_attempt(payload, attempt, policy_attempt, trigger);
-        if first_of_new && self.chance(dup_rate) {
+        if with_copy {
             self.dispatch_duplicate(id).await;
         }
     }
@@ -1184,6 +1193,7 @@ impl Scheduler {
                 sched_seq: 0,
                 next_at_ms: s.next_attempt_at_ms,
                 new: false,
+                duplicate: false,
                 ephemeral,
                 session: None,
             },

@@ -442,6 +442,42 @@ async fn duplicates_are_byte_identical_copies() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_seed_picks_the_same_duplicates_shuffled_or_resumed() {
+    // The stream positions whose payloads went out twice.
+    async fn duplicated(from: usize, shuffle_window: usize) -> Vec<usize> {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = Fake::new(|_, _| (Duration::ZERO, status(200)));
+        let mut c = config(&dir, RetryPolicy::none());
+        c.chaos.duplicate_rate = 0.3;
+        c.chaos.seed = 7;
+        c.chaos.shuffle_window = shuffle_window;
+        let js: Vec<Job> = jobs(100)
+            .into_iter()
+            .enumerate()
+            .skip(from)
+            .map(|(i, j)| j.source_index(i as u64))
+            .collect();
+        run_all(c, JobSource::from_iter(signer(), js), fake.clone()).await;
+        let mut seen = HashMap::<Bytes, usize>::new();
+        for call in fake.calls() {
+            *seen.entry(call.body.clone()).or_default() += 1;
+        }
+        let mut twice: Vec<usize> = (from..100)
+            .filter(|i| {
+                seen.get(format!(r#"{{"id":"s-{i}","action":"submitted"}}"#).as_bytes()) == Some(&2)
+            })
+            .collect();
+        twice.sort_unstable();
+        twice
+    }
+    let all = duplicated(0, 0).await;
+    assert!((15..=45).contains(&all.len()), "{all:?}");
+    assert_eq!(duplicated(0, 8).await, all, "shuffled");
+    let second_half: Vec<usize> = all.iter().copied().filter(|i| *i >= 50).collect();
+    assert_eq!(duplicated(50, 0).await, second_half, "resumed half-way");
+}
+
+#[tokio::test(start_paused = true)]
 async fn shuffled_jobs_due_now_never_wait_behind_jobs_due_later() {
     // Mostly jobs due in an hour, as a scenario's later webhooks are; every fourth is due now.
     // Pulling stops at 9 jobs waiting for later (4 × concurrency + window), with 3 due now: fewer
