@@ -233,6 +233,13 @@ fn hostile_endpoints_are_recorded_with_an_error_kind_and_retried() {
             2,
             "{kind}"
         );
+        // Stdout is NDJSON; stderr says why the exit code is 1.
+        assert!(
+            out.stderr
+                .contains("exit 1: 2 exhausted, 0 unexpected outcomes"),
+            "{kind}: {}",
+            out.stderr
+        );
         assert_eq!(
             store_count(
                 &store,

@@ -232,8 +232,10 @@ impl RetryPolicy {
             retry_after: Some(ra),
         } = outcome
         {
+            // A wait the receiver asks for: never sooner than the schedule's (a `Retry-After: 0`
+            // must not spend the whole schedule at once), nor past the cap.
             let cap = self.max_delay().saturating_mul(2);
-            wait = (*ra).min(cap);
+            wait = (*ra).max(wait).min(cap);
         }
         Some(self.scale(wait))
     }
@@ -423,8 +425,11 @@ mod tests {
             code,
             retry_after: Some(Duration::from_secs(secs)),
         };
-        assert_eq!(p.next_delay(1, &ra(429, 10)), Some(Duration::from_secs(10)));
-        assert_eq!(p.next_delay(1, &ra(503, 0)), Some(Duration::ZERO));
+        // Longer than the schedule's wait: waited.
+        assert_eq!(p.next_delay(1, &ra(429, 5400)), Some(H + H / 2));
+        // Shorter, or zero (a date in the past): the schedule's wait all the same.
+        assert_eq!(p.next_delay(1, &ra(429, 10)), Some(H));
+        assert_eq!(p.next_delay(1, &ra(503, 0)), Some(H));
         // Capped at twice the longest wait.
         assert_eq!(p.next_delay(1, &ra(503, 999_999)), Some(2 * H));
         // Ignored on other statuses.
@@ -433,7 +438,10 @@ mod tests {
         assert_eq!(p.next_delay(169, &ra(429, 10)), None);
         // Scaled like every wait.
         let p = RetryPolicy::veriff().time_scale(10.0);
-        assert_eq!(p.next_delay(1, &ra(429, 10)), Some(Duration::from_secs(1)));
+        assert_eq!(
+            p.next_delay(1, &ra(429, 7200)),
+            Some(Duration::from_secs(720))
+        );
     }
 
     #[test]

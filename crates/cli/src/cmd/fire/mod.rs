@@ -735,6 +735,7 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
     // tasks and the sender's do not trade places either.
     let half = std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2));
     let runtime = crate::runtime_with(Some(half))?;
+    let output = plan.output;
     let receiver_runtime = match plan.embedded {
         Some(_) => Some(crate::runtime_with(Some(half))?),
         None => None,
@@ -813,6 +814,15 @@ pub fn execute(plan: Plan, io: &mut Io<'_>) -> anyhow::Result<u8> {
         Ok::<Summary, anyhow::Error>(summary)
     });
     let summary = result?;
+    if summary.exit_code() == 1 && matches!(output, Output::Ndjson) {
+        // Stdout is for a program; the person reading the CI log learns why here.
+        writeln!(
+            io.err,
+            "veriff-mock: exit 1: {} exhausted, {} unexpected outcomes (the `exhausted` and \
+             `unexpected_outcome` events name them)",
+            summary.exhausted, summary.unexpected
+        )?;
+    }
     Ok(summary.exit_code())
 }
 
