@@ -305,11 +305,25 @@ impl HttpTransport {
         origin: &Origin,
         uri: &Uri,
         mut req: Request<Full<Bytes>>,
+        deadline: Instant,
     ) -> Result<(Response<Incoming>, Sender), Failure> {
         loop {
             let (mut sender, reused) = match self.checkout(origin) {
                 Some(sender) => (sender, true),
-                None => (self.connect(uri).await?, false),
+                // The attempt's timeout may end a connect before the connect timeout does: it
+                // is still a connect that timed out.
+                None => match tokio::time::timeout_at(deadline, self.connect(uri)).await {
+                    Ok(sender) => (sender?, false),
+                    Err(_) => {
+                        return Err((
+                            ErrorKind::ConnectTimeout,
+                            format!(
+                                "no connection within the attempt's timeout of {:?}",
+                                self.timeout
+                            ),
+                        ));
+                    }
+                },
             };
             if let Err(e) = sender.ready().await {
                 if reused {
@@ -342,7 +356,7 @@ impl HttpTransport {
         let req = request_for(payload, &origin.authority);
         let (resp, sender) = match tokio::time::timeout_at(
             deadline,
-            self.exchange(&origin, &payload.url, req),
+            self.exchange(&origin, &payload.url, req, deadline),
         )
         .await
         {

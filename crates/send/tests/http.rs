@@ -388,6 +388,33 @@ fn resume_after_a_crash_delivers_the_rest_and_never_resends_a_recorded_200() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_cut_short_by_the_attempt_timeout_is_a_connect_timeout() {
+    // The TLS handshake never gets an answer; the attempt's timeout (300 ms) ends it before
+    // the connect timeout (10 s) would.
+    let silent = raw_server("silent").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = EngineConfig::default();
+    c.store_path = dir.path().join("d.db");
+    c.retry = RetryPolicy::none();
+    c.http.timeout = Duration::from_millis(300);
+    c.http.connect_timeout = Duration::from_secs(10);
+    let url = parse_url(&format!("https://{silent}/")).unwrap();
+    let jobs = vec![Job::new(Kind::Event, url, body(0))];
+    let (engine, mut rx) = start(c, JobSource::from_iter(signer(), jobs)).unwrap();
+    while rx.recv().await.is_some() {}
+    assert_eq!(engine.wait().await.unwrap().exhausted, 1);
+    let store = Store::open_read_only(dir.path().join("d.db")).unwrap();
+    let a = &store.delivery(1).unwrap().unwrap().attempts[0];
+    assert_eq!(a.error_kind.as_deref(), Some("connect_timeout"), "{a:?}");
+    assert!(
+        a.error_detail
+            .as_deref()
+            .is_some_and(|d| d.contains("within the attempt's timeout of 300ms")),
+        "{a:?}"
+    );
+}
+
 #[tokio::test]
 async fn tls_options_are_checked_when_the_engine_starts() {
     let dir = tempfile::tempdir().unwrap();
