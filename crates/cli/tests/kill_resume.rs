@@ -479,3 +479,32 @@ fn resume_completes_a_killed_run_even_after_another_run_used_the_store() {
     assert_eq!(again.status.code(), Some(0));
     assert_eq!(query(&db, "SELECT count(*) FROM deliveries"), 43);
 }
+
+#[test]
+fn resuming_an_ended_run_signed_with_an_own_secret_needs_no_secret() {
+    let (_receiver, url) = receiver(&["--secret", "an-own-secret"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("deliveries.db");
+    let db_arg = db.to_str().expect("utf-8 path");
+    let fire = Command::new(BIN)
+        .args(["fire", "--to", &url, "--kind", "decision", "--count", "2"])
+        .args(["--secret", "an-own-secret", "--no-tui", "--store", db_arg])
+        .env_remove("VERIFF_SHARED_SECRET")
+        .output()
+        .expect("run fire");
+    assert_eq!(
+        fire.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fire.stderr)
+    );
+    // A script's idempotent "finish whatever was interrupted" step: nothing was.
+    let out = Command::new(BIN)
+        .args(["fire", "--resume", "--no-tui", "--store", db_arg])
+        .env_remove("VERIFF_SHARED_SECRET")
+        .output()
+        .expect("run fire --resume");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("nothing to resume"), "{err}");
+}

@@ -218,8 +218,6 @@ pub struct Plan {
     pub tui: bool,
     /// Stream positions already stored by an interrupted run being completed (ascending).
     pub skip: Vec<u64>,
-    /// `--resume` found nothing to do: the run it would complete has ended.
-    pub ended: bool,
 }
 
 /// The embedded receiver's settings.
@@ -262,6 +260,25 @@ impl Work {
     }
 }
 
+/// `fire --resume` would complete a run that has ended: every payload of the newest run was
+/// queued, and none is pending. Looked at before the run's settings, so that an ended run asks
+/// for nothing (not even the secret it was signed with).
+fn resume_has_ended(args: &FireArgs) -> anyhow::Result<bool> {
+    let completing = args.resume && args.kinds.is_empty() && args.scenario.is_none();
+    if !completing || !args.store.exists() {
+        return Ok(false);
+    }
+    let retargeted = args.to.is_some() || args.config.is_some();
+    let ended = spec::latest(&args.store)?
+        .is_some_and(|(_, spec, unfinished)| !unfinished && (retargeted || !spec.is_embedded()));
+    Ok(ended
+        && veriff_mock_send::Store::open_read_only(&args.store)
+            .and_then(|s| s.counts(None))
+            .with_context(|| format!("cannot read the delivery store {}", args.store.display()))?
+            .pending
+            == 0)
+}
+
 pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     // `fire --resume` with nothing new to fire completes the interrupted run: its settings,
     // unless given again (its target included), and the payloads it had not queued yet.
@@ -282,19 +299,6 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         spec::latest(&args.store)?.filter(|(_, spec, _)| retargeted || !spec.is_embedded())
     } else {
         None
-    };
-    // Every payload of the interrupted run was queued, and none is pending: it has ended.
-    let ended = match &interrupted {
-        Some((_, _, false)) => {
-            veriff_mock_send::Store::open_read_only(&args.store)
-                .and_then(|s| s.counts(None))
-                .with_context(|| {
-                    format!("cannot read the delivery store {}", args.store.display())
-                })?
-                .pending
-                == 0
-        }
-        _ => false,
     };
     let merged;
     let args = match &interrupted {
@@ -438,7 +442,6 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
         output: args.output,
         tui,
         skip,
-        ended,
     })
 }
 
@@ -688,8 +691,7 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
 }
 
 pub fn run(args: &FireArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
-    let plan = plan(args, io)?;
-    if plan.ended {
+    if resume_has_ended(args)? {
         // Said, not run: an empty run would become the store's newest, which `watch` shows.
         writeln!(
             io.err,
@@ -699,6 +701,7 @@ pub fn run(args: &FireArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         )?;
         return Ok(0);
     }
+    let plan = plan(args, io)?;
     if matches!(plan.work, Work::Nothing) && plan.routes.is_none() {
         return nothing_to_resume(&args.store, io);
     }
