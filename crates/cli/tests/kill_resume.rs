@@ -176,12 +176,12 @@ fn resume_from_a_store_that_is_not_there_is_a_usage_error() {
     }
 }
 
-/// Starts a run against the embedded receiver whose expired sessions stay pending for minutes,
-/// and waits until the store holds them.
+/// Starts a run against the embedded receiver whose sessions' ongoing-monitoring updates (days
+/// later: minutes at this time scale) stay pending, and waits until the store holds them.
 fn embedded_run_with_pending(db: &std::path::Path) -> Killed {
     let child = Killed(
         Command::new(BIN)
-            .args(["fire", "--scenario", "expired", "--count", "2"])
+            .args(["fire", "--scenario", "aml", "--count", "2"])
             .args(["--time-scale", "3600", "--seed", "4", "--no-tui", "--store"])
             .arg(db)
             .stdout(Stdio::null())

@@ -670,18 +670,28 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
             let generator = Generator::from_seed(seed)
                 .anchor(anchor(start_ms, lead))
                 .abandoned_api_code(abandoned_api_code);
+            // The first session's first webhook, dated the run's start, goes out at once (not
+            // after its user's wait to start, which it was dated back by): every session plays
+            // that much earlier, and is sent when it is dated. A session that would then start
+            // before the run starts with it, its own gaps kept.
+            let lead = scenario
+                .timeline(&generator, 0)
+                .first()
+                .map_or(Duration::ZERO, |(offset, _)| *offset);
             let mut index = 0u64;
             Box::new((0..count).flat_map(move |session| {
-                let start = Duration::from_secs(3 * session);
                 let timeline = scenario.timeline(&generator, session);
+                let first = timeline
+                    .first()
+                    .map_or(Duration::ZERO, |(offset, _)| *offset);
+                let start = (Duration::from_secs(3 * session) + first).saturating_sub(lead);
                 let mut jobs = Vec::new();
                 for (offset, payload) in timeline {
                     index += 1;
                     if !already_stored(index) {
                         let url = &urls[&payload.kind];
-                        jobs.extend(
-                            finish(index, payload, url).map(|job| job.not_before(start + offset)),
-                        );
+                        let at = start + offset.saturating_sub(first);
+                        jobs.extend(finish(index, payload, url).map(|job| job.not_before(at)));
                     }
                 }
                 jobs
