@@ -247,3 +247,61 @@ fn an_empty_stdin_is_named_by_sign_and_verify() {
         stderr(&verify)
     );
 }
+
+/// Runs `veriff-mock watch --store DB` in a pseudo-terminal (python3's `pty`, standard library),
+/// sends it SIGTERM once its UI is up, and prints how it ended and whether it left the
+/// alternate screen.
+const WATCH_IN_A_PTY: &str = r#"
+import os, pty, select, signal, sys, time
+binary, db = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["TERM"] = "xterm"
+    os.execv(binary, [binary, "watch", "--store", db])
+out = b""
+def pump(until):
+    global out
+    while time.time() < until:
+        if select.select([fd], [], [], 0.05)[0]:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            out += data
+deadline = time.time() + 20
+while b"\x1b[?1049h" not in out and time.time() < deadline:
+    pump(time.time() + 0.1)
+pump(time.time() + 0.5)
+os.kill(pid, signal.SIGTERM)
+pump(time.time() + 5)
+_, status = os.waitpid(pid, 0)
+code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
+print(code, b"\x1b[?1049h" in out, b"\x1b[?1049l" in out)
+"#;
+
+#[test]
+fn watch_ended_by_sigterm_restores_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("d.db");
+    let db = db.to_str().expect("utf-8 path");
+    let fire = run(
+        &[
+            "fire", "--kind", "decision", "--count", "3", "--no-tui", "--store", db,
+        ],
+        &[],
+    );
+    assert_eq!(fire.status.code(), Some(0), "{}", stderr(&fire));
+    let out = Command::new("python3")
+        .args(["-c", WATCH_IN_A_PTY, BIN, db])
+        .output()
+        .expect("python3 (installed by .ci/run)");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        report.trim(),
+        "0 True True",
+        "exit code, entered and left the alternate screen; {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

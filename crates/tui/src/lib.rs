@@ -74,7 +74,7 @@ pub use model::{
 pub use runtime::{
     CrosstermInput, InputSource, LoopOptions, RunSummary, TerminalGuard, TuiError,
     install_panic_hook, restore_terminal, run_live, run_live_in_terminal, run_watch,
-    run_watch_in_terminal,
+    run_watch_in_terminal, run_watch_until,
 };
 pub use source::{
     DetailSource, EventBatch, Filter, MemorySource, RowPage, RowQuery, SortKey, SourceError,

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io::{self, Stdout};
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -170,6 +171,8 @@ enum Feed<'a> {
         source: &'a mut dyn WatchSource,
         cursor: u64,
         last_poll: Option<Instant>,
+        /// Set from outside (a signal) to end the UI as `q` does.
+        close: Option<&'a AtomicBool>,
     },
 }
 
@@ -219,6 +222,20 @@ pub fn run_watch<B: Backend>(
     source: &mut dyn WatchSource,
     options: &LoopOptions,
 ) -> Result<RunSummary, TuiError> {
+    run_watch_until(terminal, input, source, options, None)
+}
+
+/// [`run_watch`] that also ends, as `q` does, once `close` is set (by a signal handler, say).
+///
+/// # Errors
+/// As [`run_watch`].
+pub fn run_watch_until<B: Backend>(
+    terminal: &mut Terminal<B>,
+    input: &mut dyn InputSource,
+    source: &mut dyn WatchSource,
+    options: &LoopOptions,
+    close: Option<&AtomicBool>,
+) -> Result<RunSummary, TuiError> {
     let header = source.header()?;
     let mut app = App::new(header, Mode::Watch, options.app.clone());
     event_loop(
@@ -229,6 +246,7 @@ pub fn run_watch<B: Backend>(
             source,
             cursor: 0,
             last_poll: None,
+            close,
         },
         &mut NoControl,
         None,
@@ -289,7 +307,11 @@ fn event_loop<B: Backend>(
                 source,
                 cursor,
                 last_poll,
+                close,
             } => {
+                if close.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    return Ok(RunSummary::of(app));
+                }
                 if last_poll.is_none_or(|t| t.elapsed() >= options.refresh) {
                     *last_poll = Some(Instant::now());
                     app.set_writer(source.writer());
@@ -487,9 +509,16 @@ pub fn run_live_in_terminal(
 pub fn run_watch_in_terminal(
     source: &mut dyn WatchSource,
     options: &LoopOptions,
+    close: Option<&AtomicBool>,
 ) -> Result<RunSummary, TuiError> {
     let mut guard = TerminalGuard::enter()?;
-    let result = run_watch(guard.terminal(), &mut CrosstermInput, source, options);
+    let result = run_watch_until(
+        guard.terminal(),
+        &mut CrosstermInput,
+        source,
+        options,
+        close,
+    );
     drop(guard);
     result
 }

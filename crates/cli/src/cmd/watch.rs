@@ -1,6 +1,8 @@
 //! `watch`: the terminal UI over a delivery store, a past run or one being written right now.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::Args;
@@ -35,7 +37,17 @@ pub fn run(args: &WatchArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
         .with_context(|| format!("cannot open the delivery store {}", args.store.display()))?;
     let (scenario, retry, scale) = describe(&store.runs().unwrap_or_default());
     let mut source = StoreSource::new(store).describe(scenario, retry, scale);
-    let summary = run_watch_in_terminal(&mut source, &LoopOptions::from_env())?;
+    // Ctrl-C reaches the UI as a key (raw mode); SIGTERM or `kill -INT` ends it as `q` does,
+    // so the terminal is restored.
+    let close = Arc::new(AtomicBool::new(false));
+    let signals = crate::runtime_with(Some(1))?;
+    let closer = Arc::clone(&close);
+    signals.spawn(async move {
+        crate::shutdown_signal().await;
+        closer.store(true, Ordering::Relaxed);
+    });
+    let summary = run_watch_in_terminal(&mut source, &LoopOptions::from_env(), Some(&close))?;
+    signals.shutdown_background();
     writeln!(io.out, "{summary}")?;
     Ok(0)
 }
