@@ -382,6 +382,23 @@ fn an_unreachable_receiver_is_a_failed_check_and_bad_arguments_are_usage_errors(
         "{}",
         out.stderr
     );
+    // Skipped checks (`--cases 0`) do not hide the one cause: here, a name that does not resolve.
+    let out = support::run(&[
+        "check",
+        "--to",
+        "http://no-such-host.invalid/",
+        "--cases",
+        "0",
+        "--timeout",
+        "500ms",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot resolve no-such-host.invalid")
+            && out.stderr.contains("fix --to"),
+        "{}",
+        out.stderr
+    );
 
     for args in [
         &["check", "--to", "not a url"][..],
@@ -408,6 +425,21 @@ fn an_unreachable_receiver_is_a_failed_check_and_bad_arguments_are_usage_errors(
         assert!(out.stderr.starts_with("veriff-mock: "), "{}", out.stderr);
         assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
     }
+}
+
+#[test]
+fn https_to_a_plain_http_receiver_is_named_in_the_closing_line() {
+    let receiver = Embedded::start(None);
+    let url = receiver.url().replacen("http://", "https://", 1);
+    let out = support::run(&["check", "--to", &url, "--cases", "0", "--secret", SECRET]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("every request failed the TLS handshake: the server did not answer in TLS")
+            && out.stderr.contains("use http://"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
