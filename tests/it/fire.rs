@@ -525,6 +525,14 @@ fn usage_and_config_errors_are_one_line_and_exit_2() {
         ),
         (&["fire", "--scenario", "happy", "--store", s], "happy"),
         (&["fire", "--time-scale", "0", "--store", s], "time-scale"),
+        (
+            &["fire", "--time-scale", "fast", "--store", s],
+            "'fast' for '--time-scale <X>': expected a number such as 0.5 or 10",
+        ),
+        (
+            &["fire", "--count", "-3", "--store", s],
+            "'-3' for '--count <COUNT>': expected a whole number",
+        ),
         (&["fire", "--tamper-rate", "2", "--store", s], "tamper-rate"),
         (&["fire", "--secret", "", "--store", s], "empty"),
         (

@@ -249,6 +249,26 @@ fn report_clap_error(e: &clap::Error, io: &mut Io<'_>) -> u8 {
             .collect();
         first = format!("{} {}", first, listed.join(", "));
     }
+    // The standard library's number parse errors, said as what is expected instead.
+    for (said, expected) in [
+        ("invalid digit found in string", "expected a whole number"),
+        (
+            "invalid float literal",
+            "expected a number such as 0.5 or 10",
+        ),
+        (
+            "number too large to fit in target type",
+            "the number is too large",
+        ),
+        (
+            "cannot parse integer from empty string",
+            "expected a whole number",
+        ),
+    ] {
+        if first.ends_with(said) {
+            first = format!("{}{expected}", &first[..first.len() - said.len()]);
+        }
+    }
     if let Some(values) = lines.clone().find(|l| l.starts_with("[possible values: ")) {
         first = format!("{first} {values}");
     }

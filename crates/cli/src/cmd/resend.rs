@@ -100,7 +100,7 @@ pub fn run(args: &ResendArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
             rounds.finish(args, io)?;
             writeln!(
                 io.err,
-                "not acknowledged after {} resend(s): {}; {hint}",
+                "veriff-mock: not acknowledged after {} resend(s): {}; {hint}",
                 rounds.done,
                 list(&failed)
             )?;
