@@ -377,30 +377,35 @@ mod tests {
         );
     }
 
-    #[test]
-    fn text_output_escapes_what_a_hostile_receiver_answers() {
-        let hostile = "answered 500 \u{1b}[2J\u{1b}[31mred\r\nPASS  forged\0\u{9b}\u{202e}txt.exe";
-        let report = Report {
+    /// A report of one failed check.
+    fn one_failure(name: &str, reason: &str, repro: Repro) -> Report {
+        Report {
             url: "http://127.0.0.1:1/".to_owned(),
             seed: 0,
             cases: 0,
             timeout: Duration::from_secs(2),
             checks: vec![CheckResult {
-                name: "valid/decision".to_owned(),
+                name: name.to_owned(),
                 what: "",
                 passed: false,
                 skipped: false,
-                reason: hostile.to_owned(),
+                reason: reason.to_owned(),
                 elapsed: Duration::ZERO,
-                repro: Some(Repro::new(
-                    "http://127.0.0.1:1/",
-                    b"{\n  \"a\": \"\x1b[2J\"\n}",
-                    &[],
-                )),
+                repro: Some(repro),
             }],
             diagnosis: None,
             elapsed: Duration::ZERO,
-        };
+        }
+    }
+
+    #[test]
+    fn text_output_escapes_what_a_hostile_receiver_answers() {
+        let hostile = "answered 500 \u{1b}[2J\u{1b}[31mred\r\nPASS  forged\0\u{9b}\u{202e}txt.exe";
+        let report = one_failure(
+            "valid/decision",
+            hostile,
+            Repro::new("http://127.0.0.1:1/", b"{\n  \"a\": \"\x1b[2J\"\n}", &[]),
+        );
         let text = report.to_text();
         assert!(
             !text
@@ -429,23 +434,11 @@ mod tests {
     fn long_reasons_wrap_under_their_column_on_a_terminal() {
         let reason = "answered 500 Internal Server Error, expected a rejection (401): a server \
                       error is not a refusal: answer 401 when the signature does not match";
-        let report = Report {
-            url: "http://127.0.0.1:1/".to_owned(),
-            seed: 0,
-            cases: 0,
-            timeout: Duration::from_secs(2),
-            checks: vec![CheckResult {
-                name: "signature/wrong-secret".to_owned(),
-                what: "",
-                passed: false,
-                skipped: false,
-                reason: reason.to_owned(),
-                elapsed: Duration::ZERO,
-                repro: Some(Repro::new("http://127.0.0.1:1/", &[b'x'; 200], &[])),
-            }],
-            diagnosis: None,
-            elapsed: Duration::ZERO,
-        };
+        let report = one_failure(
+            "signature/wrong-secret",
+            reason,
+            Repro::new("http://127.0.0.1:1/", &[b'x'; 200], &[]),
+        );
         // Without a width (a pipe), one line per check.
         let plain = report.to_text();
         assert!(plain.contains(&format!("  FAIL  signature/wrong-secret  {reason}\n")));

@@ -2,7 +2,7 @@
 //! plain std sockets (a sync worker, `php -S`, Python's `HTTPServer` behave the same way): the
 //! suite sends one request at a time by default and times each answer alone.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -11,7 +11,9 @@ use std::time::Duration;
 use veriff_mock_check::{CheckConfig, DEFAULT_TIMEOUT, Report, run};
 use veriff_mock_contract::SharedSecret;
 
-const SECRET: &str = "abcdef12-abcd-abcd-abcd-abcdef012345";
+mod common;
+
+use common::SECRET;
 
 /// A correct receiver: HMAC-SHA256 of the raw body checked, 200 or 401, after `delay`; one
 /// connection per request (HTTP/1.0, as Python's `HTTPServer`).
@@ -55,23 +57,7 @@ fn answer(
     most: &AtomicUsize,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
-    let mut length = 0;
-    let mut signature = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            match name.trim().to_ascii_lowercase().as_str() {
-                "content-length" => length = value.trim().parse().unwrap_or(0),
-                "x-hmac-signature" => signature = Some(value.trim().to_owned()),
-                _ => {}
-            }
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
+    let (body, signature) = common::read_request(&mut reader)?;
     // Counted from a complete request to just before the answer is written, so the next request
     // of a client that waits for this answer cannot overlap it.
     let at_once = now.fetch_add(1, SeqCst) + 1;

@@ -2,13 +2,15 @@
 //! a wrong secret, a wrong path or a port that does not speak HTTP is named once, with its fix.
 //! The servers are plain std sockets, written here, as a user's own would be.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 
 use veriff_mock_check::{CheckConfig, Report, run};
 use veriff_mock_contract::SharedSecret;
 
-const SECRET: &str = "abcdef12-abcd-abcd-abcd-abcdef012345";
+mod common;
+
+use common::SECRET;
 
 /// How a test server answers.
 #[derive(Clone, Copy)]
@@ -48,23 +50,7 @@ fn answer(stream: TcpStream, behaviour: Behaviour) -> std::io::Result<()> {
         return Ok(());
     }
     let mut reader = BufReader::new(stream);
-    let mut length = 0;
-    let mut signature = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            match name.trim().to_ascii_lowercase().as_str() {
-                "content-length" => length = value.trim().parse().unwrap_or(0),
-                "x-hmac-signature" => signature = Some(value.trim().to_owned()),
-                _ => {}
-            }
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
+    let (body, signature) = common::read_request(&mut reader)?;
     let secret = SharedSecret::new(SECRET).unwrap();
     let status = match behaviour {
         Behaviour::NoRoute => "404 Not Found",
