@@ -459,9 +459,9 @@ const MAX_LEAD_MS: i64 = 8 * 24 * 3_600_000;
 ///   to it: session `i` is created `3 × i` seconds after the anchor, and each kind sends its
 ///   webhook some time after that (minutes for a decision, days for an expired one). Each kind of
 ///   the run gets its own lead, as every index is one session of one kind.
-/// - A scenario plays its sessions' timelines from the run's start: the first webhook of the
-///   first session carries the start, and later ones the times of their session's story (with
-///   `--time-scale`, they arrive sooner than the times they carry).
+/// - A scenario plays its sessions' timelines from the run's start: the earliest webhook carries
+///   the start, and every other one the time of its session's story, which is when it is sent
+///   (with `--time-scale`, sooner than the time it carries).
 fn lead_ms(seed: u64, what: Lead<'_>) -> anyhow::Result<i64> {
     let base = veriff_mock_gen::DEFAULT_ANCHOR_MS;
     let offset_ms = |p: &veriff_mock_gen::Payload| p.sent_at.timestamp_millis() - base;
@@ -498,10 +498,20 @@ fn lead_ms(seed: u64, what: Lead<'_>) -> anyhow::Result<i64> {
             let last = i64::try_from(count.saturating_sub(1)).unwrap_or(i64::MAX / 3_000);
             wait.saturating_add(last.saturating_mul(3_000))
         }
-        Lead::Sessions(scenario) => scenario
-            .timeline(&Generator::from_seed(seed), 0)
-            .first()
-            .map_or(0, |(_, p)| offset_ms(p)),
+        Lead::Sessions { scenario, count } => {
+            // The earliest first webhook: sessions are created 3 s apart and their first
+            // webhook comes at most minutes later, so it is among the first 256.
+            let g = Generator::from_seed(seed);
+            (0..count.min(256))
+                .filter_map(|session| {
+                    scenario
+                        .timeline(&g, session)
+                        .first()
+                        .map(|(_, p)| offset_ms(p))
+                })
+                .min()
+                .unwrap_or(0)
+        }
     })
 }
 
@@ -514,8 +524,8 @@ enum Lead<'a> {
         status: Option<&'a str>,
         count: u64,
     },
-    /// The sessions of a scenario.
-    Sessions(Scenario),
+    /// The first `count` sessions of a scenario.
+    Sessions { scenario: Scenario, count: u64 },
 }
 
 /// The anchor of a generator: `lead` before the run's start, or the generator's fixed anchor for
@@ -666,31 +676,23 @@ fn jobs(plan: &Plan, routes: Arc<Routes>) -> anyhow::Result<Box<dyn Iterator<Ite
             )
         }
         Work::Sessions { scenario, count } => {
-            let lead = lead_ms(seed, Lead::Sessions(scenario))?;
+            let lead = lead_ms(seed, Lead::Sessions { scenario, count })?;
+            let anchor = anchor(start_ms, lead);
             let generator = Generator::from_seed(seed)
-                .anchor(anchor(start_ms, lead))
+                .anchor(anchor)
                 .abandoned_api_code(abandoned_api_code);
-            // The first session's first webhook, dated the run's start, goes out at once (not
-            // after its user's wait to start, which it was dated back by): every session plays
-            // that much earlier, and is sent when it is dated. A session that would then start
-            // before the run starts with it, its own gaps kept.
-            let lead = scenario
-                .timeline(&generator, 0)
-                .first()
-                .map_or(Duration::ZERO, |(offset, _)| *offset);
+            // Each webhook is sent when it is dated: the earliest one, dated the run's start, at
+            // once, and the others after their session's gaps.
+            let start = anchor.timestamp_millis().saturating_add(lead);
             let mut index = 0u64;
             Box::new((0..count).flat_map(move |session| {
-                let timeline = scenario.timeline(&generator, session);
-                let first = timeline
-                    .first()
-                    .map_or(Duration::ZERO, |(offset, _)| *offset);
-                let start = (Duration::from_secs(3 * session) + first).saturating_sub(lead);
                 let mut jobs = Vec::new();
-                for (offset, payload) in timeline {
+                for (_, payload) in scenario.timeline(&generator, session) {
                     index += 1;
                     if !already_stored(index) {
                         let url = &urls[&payload.kind];
-                        let at = start + offset.saturating_sub(first);
+                        let dated = payload.sent_at.timestamp_millis().saturating_sub(start);
+                        let at = Duration::from_millis(dated.max(0).unsigned_abs());
                         jobs.extend(finish(index, payload, url).map(|job| job.not_before(at)));
                     }
                 }
@@ -1067,16 +1069,17 @@ mod tests {
     }
 
     #[test]
-    fn a_scenario_starts_its_first_session_at_the_run_start() {
-        let lead = lead_ms(4, Lead::Sessions(Scenario::Declined)).unwrap();
-        let g = Generator::from_seed(4).anchor(anchor(Some(NOW), lead));
-        let timeline = Scenario::Declined.timeline(&g, 0);
-        assert_eq!(timeline[0].1.sent_at.timestamp_millis(), NOW);
-        assert!(
-            timeline
-                .iter()
-                .all(|(_, p)| p.sent_at.timestamp_millis() >= NOW)
-        );
+    fn a_scenario_s_earliest_webhook_carries_the_run_start() {
+        for (scenario, count) in [(Scenario::Declined, 1), (Scenario::Mixed, 300)] {
+            let lead = lead_ms(4, Lead::Sessions { scenario, count }).unwrap();
+            let g = Generator::from_seed(4).anchor(anchor(Some(NOW), lead));
+            let dates: Vec<i64> = (0..count)
+                .flat_map(|session| scenario.timeline(&g, session))
+                .map(|(_, p)| p.sent_at.timestamp_millis())
+                .collect();
+            // Sent when dated: the earliest at once, none before the run started.
+            assert_eq!(dates.iter().min(), Some(&NOW), "{scenario:?}");
+        }
     }
 
     #[test]
