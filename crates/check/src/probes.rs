@@ -623,7 +623,8 @@ pub(crate) async fn run_all(
 }
 
 /// The one cause of every correctly signed payload failing, when their answers all say the same
-/// thing: the wrong secret or API key, the wrong path, or not an HTTP server on that port.
+/// thing: the wrong secret or API key, the wrong path, a failed TLS handshake, or not an HTTP
+/// server on that port.
 fn diagnose(uri: &http::Uri, exchanges: &Exchanges) -> Option<String> {
     let valid: Vec<&Outcome> = exchanges
         .iter()
@@ -649,6 +650,11 @@ fn diagnose(uri: &http::Uri, exchanges: &Exchanges) -> Option<String> {
             status.unwrap_or(404),
             uri.path()
         ));
+    }
+    if let Outcome::Tls(advice) = first
+        && all(&|o| matches!(o, Outcome::Tls(_)))
+    {
+        return Some(format!("every request failed the TLS handshake: {advice}"));
     }
     if all(&|o| matches!(o, Outcome::Transport(e) if e.starts_with(NOT_HTTP))) {
         return Some(format!(

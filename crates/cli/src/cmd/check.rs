@@ -159,25 +159,6 @@ pub fn run(args: &CheckArgs, io: &mut Io<'_>) -> anyhow::Result<u8> {
     } else if failed == report.checks.iter().filter(|c| !c.skipped).count() {
         unreachable(&config.url(), args.timeout)
             .map(|why| format!(": {why}; start your receiver, or fix --to"))
-            .or_else(|| {
-                // Every check failed on the TLS handshake: the first one says why and the fix.
-                let tls = format!("{}: ", veriff_mock_check::TLS_FAILED);
-                let advice = report.failures().next().and_then(|c| {
-                    let (_, after) = c.reason.split_once(&tls)?;
-                    Some(after.split(", expected").next().unwrap_or(after).to_owned())
-                });
-                report
-                    .failures()
-                    .all(|c| c.reason.contains(veriff_mock_check::TLS_FAILED))
-                    .then(|| match advice {
-                        Some(advice) => {
-                            format!(": every request failed the TLS handshake: {advice}")
-                        }
-                        None => ": every request failed the TLS handshake (see any check's reason \
-                                 for the fix)"
-                            .to_owned(),
-                    })
-            })
             .unwrap_or_default()
     } else {
         String::new()
