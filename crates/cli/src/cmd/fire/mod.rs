@@ -260,15 +260,27 @@ impl Work {
     }
 }
 
+impl FireArgs {
+    /// `--resume` with nothing new to fire: it completes the interrupted run.
+    fn completes_a_run(&self) -> bool {
+        self.resume && self.kinds.is_empty() && self.scenario.is_none()
+    }
+
+    /// A target is given (`--to` or `--config`), rather than taken from the stored run.
+    fn retargets(&self) -> bool {
+        self.to.is_some() || self.config.is_some()
+    }
+}
+
 /// `fire --resume` would complete a run that has ended: every payload of the newest run was
 /// queued, and none is pending. Looked at before the run's settings, so that an ended run asks
 /// for nothing (not even the secret it was signed with).
 fn resume_has_ended(args: &FireArgs) -> anyhow::Result<bool> {
-    let completing = args.resume && args.kinds.is_empty() && args.scenario.is_none();
+    let completing = args.completes_a_run();
     if !completing || !args.store.exists() {
         return Ok(false);
     }
-    let retargeted = args.to.is_some() || args.config.is_some();
+    let retargeted = args.retargets();
     let ended = spec::latest(&args.store)?
         .is_some_and(|(_, spec, unfinished)| !unfinished && (retargeted || !spec.is_embedded()));
     Ok(ended
@@ -282,7 +294,7 @@ fn resume_has_ended(args: &FireArgs) -> anyhow::Result<bool> {
 pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
     // `fire --resume` with nothing new to fire completes the interrupted run: its settings,
     // unless given again (its target included), and the payloads it had not queued yet.
-    let completing = args.resume && args.kinds.is_empty() && args.scenario.is_none();
+    let completing = args.completes_a_run();
     // A store that is not there is a mistyped or wrong path, not a finished run: a script that
     // resumes, with a target or without, must not go on as if every delivery had been
     // acknowledged.
@@ -292,7 +304,7 @@ pub fn plan(args: &FireArgs, io: &Io<'_>) -> anyhow::Result<Plan> {
          interrupted run",
         args.store.display()
     );
-    let retargeted = args.to.is_some() || args.config.is_some();
+    let retargeted = args.retargets();
     let interrupted = if completing {
         // A run against an embedded receiver resumes only towards a target given now: its
         // receiver's port died with it.
