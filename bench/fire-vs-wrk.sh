@@ -62,24 +62,29 @@ cpu_us() { # CPU microseconds per request from a `/usr/bin/time -v` report
   awk -v n="$2" '/User time/ {u=$4} /System time/ {s=$4} END {printf "%.1f", (u+s)*1e6/n}' "$1"; }
 printf 'fire:  %.0f deliveries/s (%d acknowledged attempts stored in %.1f s), max RSS %s KiB, %s µs CPU per delivery\n' \
   "$FIRE_RPS" "$ATTEMPTS" "$FIRE_S" "$(rss_kb "$work/fire.time")" "$(cpu_us "$work/fire.time" "$COUNT")"
-printf 'receiver: %.1f µs CPU per request (on %s cores in all)\n' "$RECV_US" "$(nproc)"
+printf 'receiver: %.1f µs CPU per request under fire (on %s cores in all)\n' "$RECV_US" "$(nproc)"
 
 DUR=$(printf '%.0f' "$FIRE_S"); [ "$DUR" -lt 5 ] && DUR=5
 echo "== wrk: same receiver, same body, -t1 -c$CONC for ${DUR}s"
+T0=$(recv_ticks)
 "${LOAD[@]}" wrk -t1 -c$CONC -d"${DUR}s" -s "$work/post.lua" "$URL" | tee "$work/wrk.out"
+WRK_REQS=$(awk '/requests in/ {print $1}' "$work/wrk.out")
 WRK_RPS=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
+printf 'receiver: %.1f µs CPU per request under wrk\n' "$(echo "($(recv_ticks) - $T0) * 1000000 / $TCK / $WRK_REQS" | bc -l)"
 NON2XX=$(awk '/Non-2xx/ {print $4}' "$work/wrk.out"); NON2XX=${NON2XX:-0}
 printf 'wrk:   %.0f requests/s (non-2xx: %s)\n' "$WRK_RPS" "$NON2XX"
 printf 'ratio fire/wrk: %.2f\n' "$(echo "$FIRE_RPS / $WRK_RPS" | bc -l)"
 
 if command -v oha >/dev/null; then
   echo "== oha: same receiver, same body, -c$CONC for $COUNT requests"
+  T0=$(recv_ticks)
   /usr/bin/time -v "${LOAD[@]}" oha --no-tui -c $CONC -n "$COUNT" -m POST -H 'Content-Type: application/json' \
     -H 'X-AUTH-CLIENT: 00000000-0000-4000-8000-000000000000' -H "X-HMAC-SIGNATURE: $SIG" \
     -D "$work/body.json" "$URL" >"$work/oha.out" 2>"$work/oha.time"
   OHA_RPS=$(awk '/Requests\/sec/ {print $2}' "$work/oha.out")
   printf 'oha:   %.0f requests/s (%s), %s µs CPU per request\n' "$OHA_RPS" \
     "$(grep -A1 'Status code' "$work/oha.out" | tail -1 | tr -s ' ')" "$(cpu_us "$work/oha.time" "$COUNT")"
+  printf 'receiver: %.1f µs CPU per request under oha\n' "$(echo "($(recv_ticks) - $T0) * 1000000 / $TCK / $COUNT" | bc -l)"
   printf 'ratio fire/oha: %.2f\n' "$(echo "$FIRE_RPS / $OHA_RPS" | bc -l)"
 fi
 
