@@ -387,7 +387,10 @@ fn a_second_ctrl_c_ends_hanging_attempts_at_once() {
     let mut err = String::new();
     std::io::Read::read_to_string(&mut fire.0.stderr.take().expect("piped"), &mut err)
         .expect("stderr");
-    assert!(err.contains("Ctrl-C again"), "{err}");
+    assert!(
+        err.contains("stopping: 2 attempts in flight get up to 5 s to finish; press Ctrl-C again"),
+        "{err}"
+    );
     assert_eq!(
         query(
             &db,

@@ -6,6 +6,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rustc_hash::FxHashMap;
@@ -182,6 +183,7 @@ pub struct Control {
     cancel: CancellationToken,
     hard_cancel: CancellationToken,
     grace: Duration,
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl Control {
@@ -230,6 +232,12 @@ impl Control {
     #[must_use]
     pub fn grace(&self) -> Duration {
         self.grace
+    }
+
+    /// Attempts sent and not yet answered, at this moment.
+    #[must_use]
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
     }
 }
 
@@ -344,6 +352,7 @@ pub fn start_with_transport(
         cancel: cancel.clone(),
         hard_cancel: hard_cancel.clone(),
         grace: config.shutdown_grace,
+        in_flight: Arc::default(),
     };
     let JobSource { signer, inner } = jobs;
     let (iter, chan) = match inner {
@@ -388,6 +397,7 @@ pub fn start_with_transport(
         session_first: FxHashMap::default(),
         parked: FxHashMap::default(),
         in_flight: 0,
+        in_flight_shared: control.in_flight.clone(),
         paused: false,
         rng: config.chaos.seed,
         bucket,
@@ -528,6 +538,8 @@ struct Scheduler {
     block_left: usize,
     manual: VecDeque<DeliveryId>,
     in_flight: usize,
+    /// `in_flight`, for [`Control::in_flight`].
+    in_flight_shared: Arc<AtomicUsize>,
     paused: bool,
     rng: u64,
     bucket: Option<Bucket>,
@@ -914,6 +926,7 @@ impl Scheduler {
         let transport = self.transport.clone();
         let done = self.done_tx.clone();
         let hard = self.hard_cancel.clone();
+        self.in_flight_shared.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             let started_ms = now_unix_ms();
             let t0 = Instant::now();
@@ -941,6 +954,7 @@ impl Scheduler {
 
     async fn on_done(&mut self, d: Done) {
         self.in_flight = self.in_flight.saturating_sub(1);
+        self.in_flight_shared.fetch_sub(1, Ordering::Relaxed);
         if d.trigger == Trigger::Scheduled && d.policy_attempt == 1 {
             self.release_session(d.id);
         }

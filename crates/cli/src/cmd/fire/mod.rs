@@ -861,11 +861,17 @@ pub(crate) fn stop_on_signals(stopper: veriff_mock_send::Control) -> tokio::task
         stopper.stop();
         // Said on stderr, so a quiet wait does not look like a hang.
         use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "stopping: attempts in flight get up to {} s to finish; press Ctrl-C again to stop now",
-            stopper.grace().as_secs()
-        );
+        let _ = match stopper.in_flight() {
+            0 => writeln!(std::io::stderr(), "stopping: no attempt is in flight"),
+            n => writeln!(
+                std::io::stderr(),
+                "stopping: {n} attempt{} in flight get{} up to {} s to finish; press Ctrl-C again \
+                 to stop now",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "s" } else { "" },
+                stopper.grace().as_secs()
+            ),
+        };
         crate::shutdown_signal().await;
         stopper.stop_now();
     })
