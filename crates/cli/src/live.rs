@@ -90,7 +90,7 @@ pub async fn run_tui(
     let mut summary = waited.context("the delivery run failed")?;
     let _ = forward.await;
     ui_result??;
-    if summary.pending == 0 {
+    if summary.pending == 0 && summary.all_queued {
         // Quitting after everything was delivered is not an interruption.
         summary.stopped = false;
     }

@@ -244,6 +244,22 @@ impl TextPrinter {
     }
 }
 
+/// What a stopped run left for later: pending deliveries, and payloads never queued.
+fn left_over(s: &Summary, resumable: bool) -> String {
+    let unsent = s.stopped && !s.all_queued;
+    let left = match (s.pending, unsent) {
+        (0, false) => return String::new(),
+        (0, true) => ", the rest not sent".to_owned(),
+        (n, false) => format!(", {n} pending"),
+        (n, true) => format!(", {n} pending and the rest not sent"),
+    };
+    if resumable {
+        format!("{left} (fire --resume carries on)")
+    } else {
+        format!("{left} (not resumable: the embedded receiver stopped with the run)")
+    }
+}
+
 /// The closing summary.
 /// `resumable`: whether `fire --resume` can carry on what is left pending.
 pub fn write_summary(s: &Summary, resumable: bool, out: &mut dyn Write) -> io::Result<()> {
@@ -261,16 +277,7 @@ pub fn write_summary(s: &Summary, resumable: bool, out: &mut dyn Write) -> io::R
         } else {
             String::new()
         },
-        if s.pending > 0 && resumable {
-            format!(", {} pending (fire --resume carries on)", s.pending)
-        } else if s.pending > 0 {
-            format!(
-                ", {} pending (not resumable: the embedded receiver stopped with the run)",
-                s.pending
-            )
-        } else {
-            String::new()
-        },
+        left_over(s, resumable),
         s.attempts,
         if s.manual > 0 {
             format!(" ({} manual)", s.manual)
@@ -300,6 +307,7 @@ mod tests {
             delivered: 3,
             pending,
             stopped: true,
+            all_queued: true,
             ..Summary::default()
         };
         let mut resumable = Vec::new();
@@ -335,6 +343,43 @@ mod tests {
         write_summary(&answered, true, &mut out).unwrap();
         let out = String::from_utf8(out).unwrap();
         assert!(out.contains(", latency p50 900 µs p99 3 ms"), "{out}");
+    }
+
+    #[test]
+    fn a_run_stopped_before_queueing_everything_says_the_rest_was_not_sent() {
+        let line = |pending, all_queued, resumable| {
+            let s = Summary {
+                delivered: 3,
+                pending,
+                stopped: true,
+                all_queued,
+                ..Summary::default()
+            };
+            let mut out = Vec::new();
+            write_summary(&s, resumable, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let text = line(2, false, true);
+        assert!(
+            text.contains(", 2 pending and the rest not sent (fire --resume carries on) ·"),
+            "{text}"
+        );
+        let text = line(0, false, true);
+        assert!(
+            text.contains(", the rest not sent (fire --resume carries on) ·"),
+            "{text}"
+        );
+        let text = line(0, false, false);
+        assert!(
+            text.contains(", the rest not sent (not resumable: the embedded receiver"),
+            "{text}"
+        );
+        // Everything queued and answered: nothing left over to mention.
+        let text = line(0, true, true);
+        assert!(
+            !text.contains("not sent") && !text.contains("--resume"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -357,7 +357,7 @@ pub fn start_with_transport(
     let JobSource { signer, inner } = jobs;
     let (iter, chan) = match inner {
         SourceInner::None => (None, None),
-        SourceInner::Iter(i) => (Some(i), None),
+        SourceInner::Iter(i) => (Some(i.peekable()), None),
         SourceInner::Channel(c) => (None, Some(c)),
     };
     let (done_tx, done_rx) = mpsc::unbounded_channel();
@@ -522,7 +522,8 @@ struct Scheduler {
     done_tx: mpsc::UnboundedSender<Done>,
     cancel: CancellationToken,
     hard_cancel: CancellationToken,
-    iter: Option<Box<dyn Iterator<Item = Job> + Send>>,
+    /// Peekable, so a stop can tell whether anything was left unqueued.
+    iter: Option<std::iter::Peekable<Box<dyn Iterator<Item = Job> + Send>>>,
     signer: Option<Arc<Signer>>,
     source_done: bool,
     next_id: DeliveryId,
@@ -1399,6 +1400,17 @@ impl Scheduler {
             }
         }
         let stopped = self.cancel.is_cancelled();
+        // Stopped right after the last job was queued: the source is done, even if the engine had
+        // not yet asked it for more.
+        if !self.source_done
+            && self.iter.as_mut().is_none_or(|i| i.peek().is_none())
+            && chan.as_mut().is_none_or(|c| {
+                matches!(c.try_recv(), Err(mpsc::error::TryRecvError::Disconnected))
+            })
+        {
+            self.iter = None;
+            self.source_done = true;
+        }
         // Let in-flight attempts finish within the grace period, then cancel them.
         let mut deadline = Some(Instant::now() + self.grace);
         while self.in_flight > 0 {

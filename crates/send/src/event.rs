@@ -297,6 +297,9 @@ pub struct Summary {
     pub pending: u64,
     /// The run was stopped (Ctrl-C, stop command) rather than finishing.
     pub stopped: bool,
+    /// Every payload of the run's source was queued (and stored). False when a stop came first:
+    /// the rest were never sent, and `fire --resume` sends them.
+    pub all_queued: bool,
     /// Median attempt latency, microseconds.
     pub latency_p50_us: u64,
     /// 99th percentile attempt latency, microseconds.

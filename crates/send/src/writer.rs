@@ -86,6 +86,15 @@ pub(crate) enum WriteOp {
     },
 }
 
+/// How the run ended, from its `Finish` record.
+#[derive(Clone, Copy)]
+struct Ending {
+    pending: u64,
+    stopped: bool,
+    source_done: bool,
+    idle: bool,
+}
+
 struct Tally {
     summary: Summary,
     hist: Histogram,
@@ -160,7 +169,7 @@ pub(crate) fn run(
     let mut consumer_alive = events.blocking_send(vec![ready]).is_ok();
     let mut batch: Vec<WriteOp> = Vec::with_capacity(MAX_BATCH);
     let mut out: Vec<DeliveryEvent> = Vec::new();
-    let mut finish: Option<(u64, bool, bool)> = None;
+    let mut finish: Option<Ending> = None;
     let mut carried: Vec<WriteOp> = Vec::new();
     loop {
         // Records held back from the last batch go first, in their order.
@@ -210,7 +219,9 @@ pub(crate) fn run(
             if let DeliveryEvent::Drained { summary } = e {
                 let elapsed = tally.started.elapsed();
                 tally.drained = Some(elapsed);
+                let all_queued = summary.all_queued;
                 *summary = tally.summary(elapsed);
+                summary.all_queued = all_queued;
             }
         }
         if consumer_alive && !out.is_empty() {
@@ -227,7 +238,17 @@ pub(crate) fn run(
             break;
         }
     }
-    let (pending, stopped, idle) = finish.unwrap_or((0, true, false));
+    let Ending {
+        pending,
+        stopped,
+        source_done,
+        idle,
+    } = finish.unwrap_or(Ending {
+        pending: 0,
+        stopped: true,
+        source_done: false,
+        idle: false,
+    });
     // A run that stayed open after its work was done (the terminal UI) took until then.
     let elapsed = match tally.drained {
         Some(drained) if idle => drained,
@@ -236,6 +257,7 @@ pub(crate) fn run(
     let mut summary = tally.summary(elapsed);
     summary.pending = pending;
     summary.stopped = stopped;
+    summary.all_queued = source_done;
     // Checkpoint so the main file holds everything (a WAL left behind is still valid).
     let _ = store
         .conn_mut()
@@ -384,7 +406,7 @@ fn commit(
     run_id: u64,
     batch: &mut Vec<WriteOp>,
     out: &mut Vec<DeliveryEvent>,
-    finish: &mut Option<(u64, bool, bool)>,
+    finish: &mut Option<Ending>,
 ) -> Result<(), StoreError> {
     let settled = settle_in_batch(batch);
     commit_settled(store, run_id, batch, &settled, out, finish)
@@ -396,7 +418,7 @@ fn commit_settled(
     batch: &mut Vec<WriteOp>,
     settled: &FxHashMap<DeliveryId, RowState>,
     out: &mut Vec<DeliveryEvent>,
-    finish: &mut Option<(u64, bool, bool)>,
+    finish: &mut Option<Ending>,
 ) -> Result<(), StoreError> {
     let tx = store.conn_mut().transaction()?;
     {
@@ -532,7 +554,10 @@ fn commit_settled(
                     }
                     // The totals are filled in once the batch's events are counted.
                     out.push(DeliveryEvent::Drained {
-                        summary: Summary::default(),
+                        summary: Summary {
+                            all_queued: source_done,
+                            ..Summary::default()
+                        },
                     });
                 }
                 WriteOp::Finish {
@@ -547,7 +572,12 @@ fn commit_settled(
                             [i64::try_from(run_id).unwrap_or(i64::MAX)],
                         )?;
                     }
-                    *finish = Some((pending, stopped, idle));
+                    *finish = Some(Ending {
+                        pending,
+                        stopped,
+                        source_done,
+                        idle,
+                    });
                 }
             }
         }

@@ -836,13 +836,43 @@ fn a_resumed_scenario_keeps_its_timeline_at_this_run_s_time_scale() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_run_stopped_before_its_source_ran_dry_says_not_everything_was_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(&dir, RetryPolicy::none());
+    c.concurrency = 2;
+    c.shutdown_grace = Duration::from_millis(100);
+    let stopped = stopped_after(c, jobs(500), 2).await;
+    assert!(stopped.stopped);
+    assert!(!stopped.all_queued, "{stopped:?}");
+    let queued = Store::open_read_only(dir.path().join("d.db"))
+        .unwrap()
+        .counts(None)
+        .unwrap()
+        .total;
+    assert!(queued < 500, "{queued} of 500 queued");
+
+    // A run that ends by itself queued everything.
+    let dir = tempfile::tempdir().unwrap();
+    let ok = Fake::new(|_, _| (Duration::ZERO, status(200)));
+    let (_, s) = run_all(
+        config(&dir, RetryPolicy::none()),
+        JobSource::from_iter(signer(), jobs(5)),
+        ok,
+    )
+    .await;
+    assert!(s.all_queued && !s.stopped, "{s:?}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_attempt_cut_off_by_a_stop_does_not_use_up_the_retry_policy() {
     let dir = tempfile::tempdir().unwrap();
     // No retries at all: a stopped attempt must still leave its delivery one to make.
     let mut c = config(&dir, RetryPolicy::none());
     c.concurrency = 2;
     c.shutdown_grace = Duration::from_millis(100);
-    assert_eq!(stopped_after(c, jobs(2), 2).await.pending, 2);
+    let stopped = stopped_after(c, jobs(2), 2).await;
+    assert_eq!(stopped.pending, 2);
+    assert!(stopped.all_queued, "both jobs were queued before the stop");
 
     let ok = Fake::new(|_, _| (Duration::ZERO, status(200)));
     let mut c = config(&dir, RetryPolicy::none());

@@ -259,6 +259,7 @@ async fn ndjson_events_follow_schema_v1() {
     assert_eq!(summary["delivered"], 16);
     assert_eq!(summary["exhausted"], 9);
     assert_eq!(summary["stopped"], false);
+    assert_eq!(summary["all_queued"], true);
     // Unit variants serialize as a bare type.
     assert_eq!(
         serde_json::to_string(&DeliveryEvent::Paused.ndjson()).unwrap(),
