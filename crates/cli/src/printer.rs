@@ -302,22 +302,25 @@ pub fn write_summary(s: &Summary, resumable: bool, out: &mut dyn Write) -> io::R
 mod tests {
     use super::*;
 
-    fn summary_with_pending(pending: u64) -> String {
+    /// The summary line of a stopped run with 3 delivered.
+    fn stopped_line(pending: u64, all_queued: bool, resumable: bool) -> String {
         let s = Summary {
             delivered: 3,
             pending,
             stopped: true,
-            all_queued: true,
+            all_queued,
             ..Summary::default()
         };
-        let mut resumable = Vec::new();
-        write_summary(&s, true, &mut resumable).unwrap();
-        let mut embedded = Vec::new();
-        write_summary(&s, false, &mut embedded).unwrap();
+        let mut out = Vec::new();
+        write_summary(&s, resumable, &mut out).unwrap();
+        String::from_utf8(out).unwrap().trim_end().to_owned()
+    }
+
+    fn summary_with_pending(pending: u64) -> String {
         format!(
             "{}|{}",
-            String::from_utf8(resumable).unwrap().trim_end(),
-            String::from_utf8(embedded).unwrap().trim_end()
+            stopped_line(pending, true, true),
+            stopped_line(pending, true, false)
         )
     }
 
@@ -347,35 +350,24 @@ mod tests {
 
     #[test]
     fn a_run_stopped_before_queueing_everything_says_the_rest_was_not_sent() {
-        let line = |pending, all_queued, resumable| {
-            let s = Summary {
-                delivered: 3,
-                pending,
-                stopped: true,
-                all_queued,
-                ..Summary::default()
-            };
-            let mut out = Vec::new();
-            write_summary(&s, resumable, &mut out).unwrap();
-            String::from_utf8(out).unwrap()
-        };
-        let text = line(2, false, true);
-        assert!(
-            text.contains(", 2 pending and the rest not sent (fire --resume carries on) ·"),
-            "{text}"
-        );
-        let text = line(0, false, true);
-        assert!(
-            text.contains(", the rest not sent (fire --resume carries on) ·"),
-            "{text}"
-        );
-        let text = line(0, false, false);
-        assert!(
-            text.contains(", the rest not sent (not resumable: the embedded receiver"),
-            "{text}"
-        );
+        for (pending, resumable, said) in [
+            (
+                2,
+                true,
+                ", 2 pending and the rest not sent (fire --resume carries on) ·",
+            ),
+            (0, true, ", the rest not sent (fire --resume carries on) ·"),
+            (
+                0,
+                false,
+                ", the rest not sent (not resumable: the embedded receiver",
+            ),
+        ] {
+            let text = stopped_line(pending, false, resumable);
+            assert!(text.contains(said), "{text}");
+        }
         // Everything queued and answered: nothing left over to mention.
-        let text = line(0, true, true);
+        let text = stopped_line(0, true, true);
         assert!(
             !text.contains("not sent") && !text.contains("--resume"),
             "{text}"
